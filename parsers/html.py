@@ -1,0 +1,174 @@
+"""Turn an HTML body into ordered text blocks: the one walker every outlet parser shares.
+
+Outlet parsers differ only in which container they start from and which elements they drop first; the walk
+itself (paragraphs, sub-headings, list items, text split at <br>) is the same everywhere.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+
+from lxml import etree, html
+from lxml.cssselect import CSSSelector
+
+from .model import Image
+from .text import clean_text
+
+BLOCK_TAGS = frozenset("p h1 h2 h3 h4 h5 h6 li blockquote pre figcaption dd dt td th".split())
+# Tags that never hold article prose.
+SKIP_TAGS = frozenset("script style noscript iframe svg button form input select textarea template".split())
+
+
+@dataclass
+class Block:
+    text: str
+    tag: str  # the block-level tag the text came from ("div" for loose text)
+    heading: bool = False
+
+
+def parse_html(markup: str | bytes) -> html.HtmlElement:
+    """Parse a document or a fragment; always returns a root element (an empty <div> for empty input)."""
+    if isinstance(markup, bytes):
+        markup = markup.decode("utf-8", "replace")
+    if not markup.strip():
+        return html.fragment_fromstring("<div></div>")
+    try:
+        if markup.lstrip()[:15].lower().startswith(("<!doctype", "<html")):
+            return html.document_fromstring(markup)
+        return html.fragment_fromstring(markup, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return html.fragment_fromstring("<div></div>")
+
+
+@lru_cache(maxsize=None)
+def css(selector: str) -> CSSSelector:
+    return CSSSelector(selector)
+
+
+def select(root: html.HtmlElement, selector: str) -> list[html.HtmlElement]:
+    return css(selector)(root)
+
+
+def select_first(root: html.HtmlElement, *selectors: str) -> html.HtmlElement | None:
+    for selector in selectors:
+        found = css(selector)(root)
+        if found:
+            return found[0]
+    return None
+
+
+def drop(root: html.HtmlElement, selectors: tuple[str, ...]) -> None:
+    """Remove every element matching any selector, keeping the tail text that follows it."""
+    for selector in selectors:
+        for element in css(selector)(root):
+            if element.getparent() is not None:
+                element.drop_tree()
+
+
+def text_of(element: html.HtmlElement | None) -> str:
+    return clean_text(element.text_content()) if element is not None else ""
+
+
+def blocks(root: html.HtmlElement) -> list[Block]:
+    """Ordered text blocks below root: each block element's text, split at <br>; loose text in divs too."""
+    out: list[Block] = []
+    pending: list[str] = []  # loose text between blocks
+
+    def flush(tag: str = "div", heading: bool = False) -> None:
+        text = clean_text("".join(pending))
+        pending.clear()
+        if text:
+            out.append(Block(text, tag, heading))
+
+    def inline_parts(element: html.HtmlElement) -> list[str]:
+        """The text of a block element as a list of pieces separated by <br>."""
+        parts = [""]
+
+        def walk(node: html.HtmlElement) -> None:
+            tag = node.tag if isinstance(node.tag, str) else ""
+            if not tag or tag in SKIP_TAGS:
+                pass
+            elif tag == "br":
+                parts.append("")
+            else:
+                parts[-1] += node.text or ""
+                for child in node:
+                    walk(child)
+            if node is not element:
+                parts[-1] += node.tail or ""
+
+        walk(element)
+        return parts
+
+    def visit(node: html.HtmlElement) -> None:
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if not tag or tag in SKIP_TAGS:  # comments and processing instructions have no str tag
+            pending.append(node.tail or "")
+            return
+        if tag in BLOCK_TAGS:
+            flush()
+            heading = tag[0] == "h" and tag[1:].isdigit() or _is_bold_only(node)
+            for part in inline_parts(node):
+                text = clean_text(part)
+                if text:
+                    out.append(Block(text, tag, heading))
+        elif tag == "br":
+            flush()
+        else:
+            pending.append(node.text or "")
+            for child in node:
+                visit(child)
+            if tag not in ("span", "a", "b", "strong", "i", "em", "small", "font", "u", "sup", "sub"):
+                flush()
+        pending.append(node.tail or "")
+
+    pending.append(root.text or "")
+    for child in root:
+        visit(child)
+    flush()
+    return out
+
+
+def _is_bold_only(element: html.HtmlElement) -> bool:
+    """A paragraph whose whole text sits in <strong>/<b>: outlets use it as a sub-heading."""
+    text = clean_text(element.text_content())
+    if not text:
+        return False
+    bold = "".join(clean_text(b.text_content()) for b in element.iter("strong", "b"))
+    return bold == text.replace(" ", "") or bold == text
+
+
+def images(root: html.HtmlElement, caption_of=None) -> list[Image]:
+    found = []
+    for img in root.iter("img"):
+        url = img.get("data-src") or img.get("src") or ""
+        if url and not url.startswith("data:"):
+            found.append(Image(url=url, caption=caption_of(img) if caption_of else clean_text(img.get("alt") or "")))
+    return found
+
+
+def json_ld(root: html.HtmlElement) -> list[dict]:
+    """Every JSON-LD object on the page, @graph entries flattened."""
+    objects: list[dict] = []
+    for script in root.iter("script"):
+        if script.get("type") != "application/ld+json" or not script.text:
+            continue
+        try:
+            data = json.loads(script.text)
+        except ValueError:
+            continue
+        stack = data if isinstance(data, list) else [data]
+        for obj in stack:
+            if isinstance(obj, dict):
+                objects.append(obj)
+                objects.extend(o for o in obj.get("@graph", []) if isinstance(o, dict))
+    return objects
+
+
+def meta(root: html.HtmlElement, name: str) -> str | None:
+    for element in root.iter("meta"):
+        if element.get("property") == name or element.get("name") == name:
+            return element.get("content")
+    return None

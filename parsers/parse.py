@@ -1,0 +1,34 @@
+"""Archived posts -> Article JSON lines: what `newsmon parse` prints, one object per post."""
+
+from __future__ import annotations
+
+from . import PARSERS, outlet_of
+from .archive import read_post
+from .generic import Generic
+from .model import Article, ParseError
+
+
+def parse_archive_post(path: str, text: str) -> Article:
+    post = read_post(path, text)
+    key = outlet_of(post.outlet_name, post.url)
+    parser = PARSERS[key] if key else Generic(post.outlet_name or "unknown")
+    return parser.from_archive(post)
+
+
+def parse_post(path: str, text: str) -> dict:
+    """The JSON object for one post; a post that cannot be parsed gets an `error` instead of a body."""
+    try:
+        article = parse_archive_post(path, text)
+    except (ParseError, ValueError) as error:
+        return {"path": path, "error": f"{type(error).__name__}: {error}"}
+    return {
+        "path": path,
+        "outlet": article.outlet,
+        "url": article.url,
+        "title": article.title,
+        "published_at": article.published_at.isoformat() if article.published_at else None,
+        "authors": article.authors,
+        "paragraphs": article.paragraphs,
+        "article_id": article.article_id,
+        "parser": article.parser,
+    }
