@@ -33,6 +33,7 @@ class Layout:
     drop: tuple[str, ...] = ()  # noise removed before the walk: ads, captions, promos, related links
     drop_text: tuple[str, ...] = ()  # regexes for blocks that are boilerplate by their text (datelines)
     captions: tuple[str, ...] = ()  # caption elements, read into Image.caption before they are dropped
+    paragraphs: str | None = None  # when set, only these elements hold prose (a structural rule, fundus-style)
 
 
 @dataclass
@@ -92,8 +93,12 @@ class OutletParser:
         h.drop(body, layout.drop)
         drop_link_lists(body)
         patterns = [re.compile(p) for p in layout.drop_text]
+        units = h.select(root, layout.paragraphs) if layout.paragraphs else [body]
         paragraphs = [
-            block.text for block in h.blocks(body) if not any(p.search(block.text) for p in patterns)
+            block.text
+            for unit in units
+            for block in (h.blocks(unit) if unit is body else h.blocks_of(unit))
+            if not any(p.search(block.text) for p in patterns)
         ]
         return Extract(paragraphs, images, authors, layout, root)
 

@@ -30,6 +30,7 @@ _MEDIA = (
 )
 _PAGE_FURNITURE = ("h1", "time", "header", "nav", "footer", "aside", '[aria-hidden="true"]', '[class*="Byline"]',
                    '[class*="Person"]')
+_RELATIVE_TIME = (r"^\d+\s*(分钟|小时|天)前$",)
 # Simorgh renders a byline as a list of the writer's name and role before the first paragraph.
 _BYLINE = 'ul[role="list"][class*="Person"], [class*="Byline"] ul'
 
@@ -47,6 +48,16 @@ class BBC(OutletParser):
         r"|/zhongwen/(?:simp|trad)/(?P<story>[a-z_]+/\d{4}/\d{2}/\d{6}_[\w-]+)"
     )
     layouts = (
+        # Simorgh <main> of 2022- (feedx captures and pages): prose is exactly main > div > p|h2|ul; captions,
+        # credits and video captions sit deeper and lost their data-e2e marks in the captures.
+        Layout(
+            "V2022_main",
+            marker='main > div > p',
+            container=("main",),
+            drop=_MEDIA + ("time",),
+            paragraphs="main > div > p, main > div > h2, main > div > h3, main > div > ul",
+            drop_text=_RELATIVE_TIME,
+        ),
         # feedx (2020): the old CPS story page, .story-body__inner, with off-screen labels and ad slots.
         Layout(
             "V2019_story_body",
@@ -74,9 +85,8 @@ class BBC(OutletParser):
         Layout(
             "V2020_simorgh",
             drop=_MEDIA + _PAGE_FURNITURE + ("section",),
-            drop_text=(
+            drop_text=_RELATIVE_TIME + (
                 r"^\d{4}年\s*\d{1,2}月\s*\d{1,2}日$",
-                r"^\d+\s*(分钟|小时|天)前$",
                 r"^使用浏览器播视频",
                 r"^view video in browser",
                 r"^你的器材不支持播放多媒体材料",

@@ -6,6 +6,7 @@ itself (paragraphs, sub-headings, list items, text split at <br>) is the same ev
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass
 from functools import lru_cache
@@ -129,6 +130,13 @@ def blocks(root: html.HtmlElement) -> list[Block]:
         visit(child)
     flush()
     return out
+
+
+def blocks_of(element: html.HtmlElement) -> list[Block]:
+    """The blocks of one element, itself included (blocks() walks only what is below its root)."""
+    wrapper = html.Element("div")
+    wrapper.append(copy.copy(element))
+    return blocks(wrapper)
 
 
 def _is_bold_only(element: html.HtmlElement) -> bool:
