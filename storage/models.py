@@ -1,0 +1,154 @@
+"""The newsmon tables. storage/migrations/versions creates them; keep the two in step
+(tests/integration/test_storage.py compares them)."""
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, LargeBinary, Text, UniqueConstraint, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+# datetime fields map to sqlmodel's UTCDateTime: timestamptz, aware values only, read back in UTC.
+
+
+def _jsonb_list() -> Column:
+    return Column(JSONB, nullable=False, server_default=text("'[]'::jsonb"))
+
+
+def _article_fk() -> Column:
+    # no index of its own: each table's unique constraint starts with article_id
+    return Column(BigInteger, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False)
+
+
+class Source(SQLModel, table=True):
+    __tablename__ = "sources"
+
+    outlet: str = Field(primary_key=True)  # e.g. "bbc"
+    name: str
+    parser: str
+    time_zone: str
+    updated_at: datetime
+
+
+class Feed(SQLModel, table=True):
+    __tablename__ = "feeds"
+
+    id: int | None = Field(default=None, primary_key=True)
+    outlet: str = Field(foreign_key="sources.outlet", index=True)
+    url: str = Field(unique=True)
+    etag: str | None = None
+    last_modified: str | None = None  # the Last-Modified header, verbatim, for If-Modified-Since
+    last_status: int | None = None
+    last_fetched_at: datetime | None = None
+    last_success_at: datetime | None = None
+    consecutive_errors: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
+    last_error: str | None = Field(default=None, sa_type=Text)
+    items_seen_total: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
+
+
+class FetchLog(SQLModel, table=True):
+    __tablename__ = "fetch_log"
+    __table_args__ = (Index("ix_fetch_log_outlet_started_at", "outlet", "started_at"),)
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)
+    outlet: str
+    url: str
+    kind: str  # "feed" or "page"
+    started_at: datetime
+    status_code: int | None = None
+    not_modified: bool = False
+    ok: bool
+    error: str | None = Field(default=None, sa_type=Text)
+    elapsed_ms: int | None = None
+    bytes: int | None = None
+    run_id: str | None = None  # the Prefect flow run id
+
+
+class Article(SQLModel, table=True):
+    __tablename__ = "articles"
+    __table_args__ = (
+        UniqueConstraint("outlet", "dedup_key", name="uq_articles_outlet_dedup_key"),
+        Index("ix_articles_outlet_published_at", "outlet", text("published_at DESC")),
+        Index("ix_articles_title_trgm", "title", postgresql_using="gin", postgresql_ops={"title": "gin_trgm_ops"}),
+        Index("ix_articles_body_trgm", "body", postgresql_using="gin", postgresql_ops={"body": "gin_trgm_ops"}),
+    )
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)
+    outlet: str
+    outlet_article_id: str | None = None
+    dedup_key: str  # see queries.dedup_key
+    url: str = Field(index=True)
+    guid: str | None = None
+    title: str = Field(sa_type=Text)
+    paragraphs: list[str] = Field(default_factory=list, sa_column=_jsonb_list())
+    body: str = Field(sa_type=Text)  # paragraphs joined by "\n\n", for search
+    summary: str | None = Field(default=None, sa_type=Text)
+    authors: list[str] = Field(default_factory=list, sa_column=_jsonb_list())
+    images: list[dict] = Field(default_factory=list, sa_column=_jsonb_list())  # [{"url", "caption"}]
+    published_at: datetime | None = None
+    published_raw: str | None = None
+    fetched_at: datetime  # first fetched
+    updated_at: datetime  # when the current text was fetched
+    language: str
+    content_hash: str
+    parser: str
+    parser_version: str
+    revision_count: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
+
+
+class ArticleRevision(SQLModel, table=True):
+    """The text an article had before its body changed."""
+
+    __tablename__ = "article_revisions"
+    __table_args__ = (UniqueConstraint("article_id", "revision", name="uq_article_revisions_article_revision"),)
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)
+    article_id: int = Field(sa_column=_article_fk())
+    revision: int  # the article's revision_count while this text was current
+    title: str = Field(sa_type=Text)
+    paragraphs: list[str] = Field(default_factory=list, sa_column=_jsonb_list())
+    content_hash: str
+    parser: str
+    replaced_at: datetime
+
+
+class RawInput(SQLModel, table=True):
+    """What a stored article version was parsed from, compressed (see queries.raw_content)."""
+
+    __tablename__ = "raw_inputs"
+    __table_args__ = (UniqueConstraint("article_id", "content_sha256", name="uq_raw_inputs_article_sha256"),)
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)
+    article_id: int = Field(sa_column=_article_fk())
+    kind: str
+    url: str | None = None
+    content_type: str | None = None
+    content: bytes = Field(sa_type=LargeBinary)
+    content_sha256: str  # of the uncompressed content
+    fetched_at: datetime
+
+
+class ItemFailure(SQLModel, table=True):
+    """A feed item that did not make it into articles; kept so the next run can retry it."""
+
+    __tablename__ = "item_failures"
+    __table_args__ = (UniqueConstraint("outlet", "item_key", name="uq_item_failures_outlet_item_key"),)
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)
+    outlet: str
+    item_key: str  # the item's guid, link or hash
+    url: str | None = None
+    stage: str  # "page", "parse", "store", ...
+    error: str = Field(sa_type=Text)
+    raw: bytes | None = Field(default=None, sa_type=LargeBinary)  # compressed, like RawInput.content
+    raw_kind: str | None = None
+    raw_url: str | None = None
+    raw_content_type: str | None = None
+    attempts: int = Field(default=1, sa_column_kwargs={"server_default": text("1")})
+    first_failed_at: datetime
+    last_failed_at: datetime
+    resolved_at: datetime | None = None
+
+
+NEWSMON_TABLES = [
+    model.__table__ for model in (Source, Feed, FetchLog, Article, ArticleRevision, RawInput, ItemFailure)
+]

@@ -1,0 +1,334 @@
+"""Reads and writes on the newsmon tables. Plain functions taking a Session; the caller commits."""
+
+import hashlib
+import zlib
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import Session, select
+
+from parsers import model as parsed
+from storage.models import Article, ArticleRevision, Feed, FetchLog, ItemFailure, RawInput, Source
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    outcome: Literal["new", "updated", "duplicate"]
+    id: int
+
+
+def dedup_key(article: parsed.Article) -> str:
+    """The most stable identity the article has, unique per outlet."""
+    if article.article_id:
+        return f"id:{article.article_id}"
+    if article.url:
+        return f"url:{article.url}"
+    if article.guid:
+        return f"guid:{article.guid}"
+    return f"hash:{article.content_hash}"
+
+
+def strip_nul(value: Any) -> Any:
+    """PostgreSQL rejects NUL in text and in JSONB strings; drop it wherever it hides."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list | tuple):
+        return [strip_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {strip_nul(key): strip_nul(item) for key, item in value.items()}
+    return value
+
+
+def compress(content: bytes) -> bytes:
+    return zlib.compress(content, 6)
+
+
+def raw_content(raw_row: RawInput | ItemFailure) -> bytes:
+    """The uncompressed bytes of a raw_inputs row (or of an item failure's raw)."""
+    data = raw_row.content if isinstance(raw_row, RawInput) else raw_row.raw
+    # wbits 32+15: accept both zlib and gzip framing
+    return zlib.decompress(data, wbits=47) if data is not None else b""
+
+
+def _content_columns(article: parsed.Article, parser_version: str) -> dict[str, Any]:
+    """The columns that change when an article's text changes, cleaned for PostgreSQL."""
+    title, paragraphs = strip_nul(article.title), strip_nul(article.paragraphs)
+    return {
+        "title": title,
+        "paragraphs": paragraphs,
+        "body": "\n\n".join(paragraphs),
+        "content_hash": parsed.content_hash(title, paragraphs),
+        "summary": strip_nul(article.summary),
+        "authors": strip_nul(article.authors),
+        "images": [strip_nul(asdict(image)) for image in article.images],
+        "language": strip_nul(article.language),
+        "parser": strip_nul(article.parser),
+        "parser_version": strip_nul(parser_version),
+    }
+
+
+def store_article(
+    session: Session,
+    article: parsed.Article,
+    raw: parsed.RawInput | None,
+    fetched_at: datetime,
+    parser_version: str,
+) -> StoreResult:
+    """Insert the article, or record a new revision of it if its text changed, or nothing if not.
+
+    Safe under concurrent runs: the insert is ON CONFLICT DO NOTHING and the update path locks the row.
+    """
+    outlet, key = strip_nul(article.outlet), strip_nul(dedup_key(article))
+    content = _content_columns(article, parser_version)
+    inserted_id = session.exec(
+        insert(Article)
+        .values(
+            outlet=outlet,
+            outlet_article_id=strip_nul(article.article_id),
+            dedup_key=key,
+            url=strip_nul(article.url),
+            guid=strip_nul(article.guid),
+            published_at=article.published_at,
+            published_raw=strip_nul(article.published_raw),
+            fetched_at=fetched_at,
+            updated_at=fetched_at,
+            **content,
+        )
+        .on_conflict_do_nothing(index_elements=["outlet", "dedup_key"])
+        .returning(Article.id)
+    ).scalar()
+    if inserted_id is not None:
+        _store_raw(session, inserted_id, raw, fetched_at)
+        return StoreResult("new", inserted_id)
+
+    existing = session.exec(
+        select(Article)
+        .where(Article.outlet == outlet, Article.dedup_key == key)
+        .with_for_update()
+        .execution_options(populate_existing=True)  # the locked row, not a copy this session saw earlier
+    ).one()
+    # fill what an earlier parse lacked, without counting it as a revision
+    for field in ("published_at", "published_raw", "guid"):
+        if getattr(existing, field) is None and getattr(article, field) is not None:
+            setattr(existing, field, strip_nul(getattr(article, field)))
+
+    if existing.content_hash == content["content_hash"]:
+        session.flush()
+        return StoreResult("duplicate", existing.id)
+
+    session.add(
+        ArticleRevision(
+            article_id=existing.id,
+            revision=existing.revision_count,
+            title=existing.title,
+            paragraphs=existing.paragraphs,
+            content_hash=existing.content_hash,
+            parser=existing.parser,
+            replaced_at=fetched_at,
+        )
+    )
+    for field, value in content.items():
+        setattr(existing, field, value)
+    existing.revision_count += 1
+    existing.updated_at = fetched_at
+    session.flush()
+    _store_raw(session, existing.id, raw, fetched_at)
+    return StoreResult("updated", existing.id)
+
+
+def _store_raw(session: Session, article_id: int, raw: parsed.RawInput | None, fetched_at: datetime) -> None:
+    if raw is None:
+        return
+    session.exec(
+        insert(RawInput)
+        .values(
+            article_id=article_id,
+            kind=raw.kind,
+            url=strip_nul(raw.url),
+            content_type=strip_nul(raw.content_type),
+            content=compress(raw.content),
+            content_sha256=hashlib.sha256(raw.content).hexdigest(),
+            fetched_at=fetched_at,
+        )
+        .on_conflict_do_nothing(index_elements=["article_id", "content_sha256"])
+    )
+
+
+# --- sources and feeds ---
+
+
+def ensure_source(session: Session, outlet: str, name: str, parser: str, time_zone: str) -> Source:
+    """Create or refresh an outlet's row (from sources.toml)."""
+    values = {"name": name, "parser": parser, "time_zone": time_zone, "updated_at": sa.func.now()}
+    session.exec(
+        insert(Source)
+        .values(outlet=outlet, **values)
+        .on_conflict_do_update(
+            index_elements=["outlet"],
+            set_=values,
+            # leave the row (and updated_at) alone when nothing changed
+            where=sa.tuple_(Source.name, Source.parser, Source.time_zone).is_distinct_from(
+                sa.tuple_(name, parser, time_zone)
+            ),
+        )
+    )
+    return session.get(Source, outlet, populate_existing=True)
+
+
+def ensure_feed(session: Session, outlet: str, url: str) -> Feed:
+    """The feed's row, created if new. The outlet must exist (ensure_source) first."""
+    session.exec(insert(Feed).values(outlet=outlet, url=url).on_conflict_do_nothing(index_elements=["url"]))
+    return session.exec(select(Feed).where(Feed.url == url)).one()
+
+
+def feed_validators(session: Session, url: str) -> tuple[str | None, str | None]:
+    """(etag, last_modified) from the feed's last 200, for a conditional GET."""
+    row = session.exec(select(Feed.etag, Feed.last_modified).where(Feed.url == url)).first()
+    return (row.etag, row.last_modified) if row else (None, None)
+
+
+def record_feed_result(
+    session: Session,
+    url: str,
+    *,
+    ok: bool,
+    status_code: int | None,
+    error: str | None,
+    etag: str | None,
+    last_modified: str | None,
+    not_modified: bool,
+    items_seen: int,
+) -> Feed:
+    """Update a feed's health after a fetch. A 304 counts as success and keeps the old validators."""
+    feed = session.exec(select(Feed).where(Feed.url == url).with_for_update()).one()
+    feed.last_fetched_at = sa.func.now()
+    feed.last_status = status_code
+    if ok:
+        feed.last_success_at = sa.func.now()
+        feed.consecutive_errors = 0
+        feed.last_error = None
+        if not not_modified:
+            feed.etag, feed.last_modified = strip_nul(etag), strip_nul(last_modified)
+        feed.items_seen_total += items_seen
+    else:
+        feed.consecutive_errors += 1
+        feed.last_error = strip_nul(error)
+    session.flush()
+    session.refresh(feed)
+    return feed
+
+
+def log_fetch(session: Session, **fields: Any) -> FetchLog:
+    """Append one fetch_log row; fields are FetchLog's columns."""
+    entry = FetchLog(**strip_nul(fields))
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+# --- item failures ---
+
+
+def record_item_failure(
+    session: Session,
+    outlet: str,
+    item_key: str,
+    url: str | None,
+    stage: str,
+    error: str,
+    raw: parsed.RawInput | None,
+) -> ItemFailure:
+    """Remember a failed item (and what it was made from), counting attempts; reopens a resolved one."""
+    values = {
+        "url": strip_nul(url),
+        "stage": stage,
+        "error": strip_nul(error),
+        "last_failed_at": sa.func.now(),
+        "resolved_at": None,
+    }
+    if raw is not None:
+        values |= {
+            "raw": compress(raw.content),
+            "raw_kind": raw.kind,
+            "raw_url": strip_nul(raw.url),
+            "raw_content_type": strip_nul(raw.content_type),
+        }
+    statement = insert(ItemFailure).values(
+        outlet=outlet, item_key=strip_nul(item_key), attempts=1, first_failed_at=sa.func.now(), **values
+    )
+    failure_id = session.exec(
+        # a retry without the raw keeps the raw from before
+        statement.on_conflict_do_update(
+            index_elements=["outlet", "item_key"], set_={**values, "attempts": ItemFailure.attempts + 1}
+        ).returning(ItemFailure.id)
+    ).scalar_one()
+    return session.get(ItemFailure, failure_id, populate_existing=True)
+
+
+def resolve_item_failure(session: Session, outlet: str, item_key: str) -> bool:
+    """Mark an item's failure resolved; False if it had none open."""
+    result = session.exec(
+        sa.update(ItemFailure)
+        .where(ItemFailure.outlet == outlet, ItemFailure.item_key == strip_nul(item_key))
+        .where(ItemFailure.resolved_at.is_(None))
+        .values(resolved_at=sa.func.now())
+    )
+    return result.rowcount > 0
+
+
+def pending_item_failures(session: Session, outlet: str) -> list[ItemFailure]:
+    """Unresolved failures of an outlet, oldest first."""
+    return list(
+        session.exec(
+            select(ItemFailure)
+            .where(ItemFailure.outlet == outlet, ItemFailure.resolved_at.is_(None))
+            .order_by(ItemFailure.first_failed_at, ItemFailure.id)
+        )
+    )
+
+
+def failure_raw_input(failure: ItemFailure) -> parsed.RawInput | None:
+    """The RawInput a failed item was recorded with, decompressed, to retry without the feed."""
+    if failure.raw is None:
+        return None
+    return parsed.RawInput(
+        kind=failure.raw_kind, content=raw_content(failure), url=failure.raw_url, content_type=failure.raw_content_type
+    )
+
+
+# --- read side, for the CLI ---
+
+
+def article_counts(session: Session) -> dict[str, int]:
+    rows = session.exec(select(Article.outlet, sa.func.count()).group_by(Article.outlet).order_by(Article.outlet))
+    return {outlet: count for outlet, count in rows}
+
+
+def search_articles(session: Session, query: str, outlet: str | None = None, limit: int = 20) -> list[Article]:
+    """Articles whose title or body contains query (case-insensitive), newest first.
+
+    The trigram indexes serve queries of 3+ characters; shorter ones scan."""
+    escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{strip_nul(escaped)}%"
+    statement = select(Article).where(sa.or_(Article.title.ilike(pattern), Article.body.ilike(pattern)))
+    if outlet is not None:
+        statement = statement.where(Article.outlet == outlet)
+    statement = statement.order_by(Article.published_at.desc().nulls_last(), Article.id.desc()).limit(limit)
+    return list(session.exec(statement))
+
+
+def get_article(session: Session, id: int) -> Article | None:
+    return session.get(Article, id)
+
+
+def find_article(session: Session, outlet: str, key: str) -> Article | None:
+    """The stored article with this dedup key (see dedup_key), if any."""
+    return session.exec(select(Article).where(Article.outlet == outlet, Article.dedup_key == key)).first()
+
+
+def feed_health(session: Session) -> list[Feed]:
+    """Every feed with its health counters, by outlet then URL."""
+    return list(session.exec(select(Feed).order_by(Feed.outlet, Feed.url)))

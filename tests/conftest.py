@@ -1,0 +1,52 @@
+"""Database fixtures: one migrated PostgreSQL database per test session, emptied before each test."""
+
+import os
+import secrets
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.pool import NullPool
+
+from storage import engine as storage_engine
+from storage.models import NEWSMON_TABLES
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> Iterator[str]:
+    """A throwaway database on DATABASE_URL's server if set, else on an embedded server in a temp dir.
+
+    DATABASE_URL / NEWSMON_HOME point at it for the session, so code calling storage.engine.database_url()
+    (or subprocesses) lands there too."""
+    env = pytest.MonkeyPatch()
+    if server_url := os.environ.get("DATABASE_URL"):
+        test_url = make_url(storage_engine.psycopg_url(server_url)).set(database=f"newsmon_test_{secrets.token_hex(4)}")
+        url = test_url.render_as_string(hide_password=False)
+        storage_engine.ensure_database(url)
+        env.setenv("DATABASE_URL", url)
+    else:
+        env.setenv("NEWSMON_HOME", str(tmp_path_factory.mktemp("newsmon_home")))
+        url = storage_engine.database_url()
+    try:
+        storage_engine.upgrade(url)
+        yield url
+    finally:
+        env.undo()
+        if server_url:
+            storage_engine.get_engine(url).dispose()
+            server = test_url.set(database="postgres")
+            admin = sa.create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{test_url.database}" WITH (FORCE)')
+            admin.dispose()
+
+
+@pytest.fixture
+def db(database_url) -> Engine:
+    """The session's engine, with every newsmon table emptied and its ids restarted."""
+    engine = storage_engine.get_engine(database_url)
+    with engine.begin() as conn:
+        tables = ", ".join(table.name for table in NEWSMON_TABLES)
+        conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    return engine
