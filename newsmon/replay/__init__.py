@@ -1,0 +1,18 @@
+"""Offline replay of the outlets: a packaged site of real feeds/pages and a local server for it.
+
+See server.py for the URL scheme and scripts/build_replay.py for how the site is built.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from newsmon.replay.server import SITE_DIR, ReplayServer, replay_url, site_path_of
+
+__all__ = ["SITE_DIR", "ReplayServer", "load_manifest", "replay_url", "site_path_of"]
+
+
+def load_manifest(site_dir: Path | str = SITE_DIR) -> dict:
+    """MANIFEST.json of a replay site: feeds and items per outlet, gold paragraphs, faults."""
+    return json.loads((Path(site_dir) / "MANIFEST.json").read_text(encoding="utf-8"))
