@@ -1,0 +1,25 @@
+# Two entry points for a fresh machine that has only Python 3.11+: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+demo: $(STAMP)  ## install, then ingest the offline replay site through the Prefect flow
+	$(BIN)/newsmon demo
+
+test: $(STAMP)  ## install, then run every test (real PostgreSQL, local HTTP servers, real Prefect)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)  ## extraction quality and speed against the gold set in ../shared
+	$(BIN)/python bench/extraction_eval.py --trafilatura
+
+clean:
+	rm -rf $(VENV) .newsmon .pytest_cache
