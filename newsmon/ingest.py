@@ -63,8 +63,10 @@ class ItemFailed(Exception):
 
 
 def make_fetcher(registry: Registry, replay_base: str | None = None) -> Fetcher:
-    if replay_base:  # the local replay site needs no politeness
-        return Fetcher(user_agent=registry.user_agent, per_host_delay=0.0, replay_base=replay_base, timeout=5.0)
+    if replay_base:  # the local replay site answers at once: no politeness, short patience
+        return Fetcher(
+            user_agent=registry.user_agent, per_host_delay=0.0, replay_base=replay_base, timeout=2.0, retries=1
+        )
     return Fetcher(user_agent=registry.user_agent, host_delays=registry.host_delays())
 
 

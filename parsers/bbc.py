@@ -30,7 +30,15 @@ _MEDIA = (
 )
 _PAGE_FURNITURE = ("h1", "time", "header", "nav", "footer", "aside", '[aria-hidden="true"]', '[class*="Byline"]',
                    '[class*="Person"]')
-_RELATIVE_TIME = (r"^\d+\s*(分钟|小时|天)前$",)
+# Datelines, relative times, video fallbacks and editor credits: page furniture whatever the layout.
+_BOILERPLATE_TEXT = (
+    r"^\d+\s*(分钟|小时|天)前$",
+    r"^\d{4}年\s*\d{1,2}月\s*\d{1,2}日$",
+    r"^使用浏览器播视频",
+    r"^view video in browser",
+    r"^你的器材不支持播放多媒体材料",
+    r"^[（(]责编[:：].{1,12}[)）]$",
+)
 # Simorgh renders a byline as a list of the writer's name and role before the first paragraph.
 _BYLINE = 'ul[role="list"][class*="Person"], [class*="Byline"] ul'
 
@@ -56,7 +64,7 @@ class BBC(OutletParser):
             container=("main",),
             drop=_MEDIA + ("time",),
             paragraphs="main > div > p, main > div > h2, main > div > h3, main > div > ul",
-            drop_text=_RELATIVE_TIME,
+            drop_text=_BOILERPLATE_TEXT,
         ),
         # feedx (2020): the old CPS story page, .story-body__inner, with off-screen labels and ad slots.
         Layout(
@@ -79,23 +87,20 @@ class BBC(OutletParser):
             )
             + _MEDIA,
             captions=(".media-caption__text",),
-            drop_text=(r"^使用浏览器播视频", r"^view video in browser", r"^你的器材不支持播放多媒体材料"),
+            drop_text=_BOILERPLATE_TEXT,
         ),
         # Simorgh server-rendered <main> (2020-): paragraphs in grid divs, hashed css- class names.
         Layout(
             "V2020_simorgh",
             drop=_MEDIA + _PAGE_FURNITURE + ("section",),
-            drop_text=_RELATIVE_TIME + (
-                r"^\d{4}年\s*\d{1,2}月\s*\d{1,2}日$",
-                r"^使用浏览器播视频",
-                r"^view video in browser",
-                r"^你的器材不支持播放多媒体材料",
-                r"^[（(]责编[:：].{1,12}[)）]$",
-            ),
+            drop_text=_BOILERPLATE_TEXT,
         ),
     )
     # Article pages: the same generations, found inside the page's <main>.
-    page_layouts = tuple(replace(layout, container=('main[role="main"]', "main", "article")) for layout in layouts)
+    page_layouts = tuple(
+        layout if layout.container else replace(layout, container=('main[role="main"]', "main", "article"))
+        for layout in layouts
+    )
 
     def article_id(self, url: str) -> str | None:
         match = self.article_id_pattern.search(url)

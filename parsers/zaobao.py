@@ -20,7 +20,8 @@ _ADS_AND_PROMOS = (
     "#video-freemium-player",
     ".read-on-app-cover",
 )
-_RELATED = (".bff-recommend-article", ".further-reading", "#NextPrevious", "#outbrain-wrapper", ".newspost-holder")
+_RELATED = ('a[href*="ref=previous-article"]', 'a[href*="ref=next-article"]', 'a[href*="newspost.newslink.sg"]',
+            ".bff-recommend-article", ".further-reading", "#NextPrevious", "#outbrain-wrapper", ".newspost-holder")
 _META = (".article-share-fb", ".article-meta", ".keywords", "astro-island", "button")
 _FIGURES = ("figure", "figcaption", ".inline-figure-img", ".inline-figure-gallery", "img")
 
