@@ -1,0 +1,41 @@
+"""`newsmon` as a user runs it: a subprocess, real files."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT.parent / "shared" / "corpus" / "archive-sample"
+
+
+def newsmon(*args, **kwargs):
+    return subprocess.run([sys.executable, "-m", "newsmon.cli", *args], cwd=ROOT, capture_output=True, text=True,
+                          **kwargs)
+
+
+@pytest.mark.skipif(not SAMPLE.exists(), reason="needs ../shared beside the checkout")
+def test_parse_prints_one_line_per_post_with_the_path_as_given():
+    posts = sorted(str(p.relative_to(ROOT.parent)) for p in SAMPLE.rglob("*.md"))
+    result = newsmon("parse", *[f"../{p}" for p in posts])
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["path"] for line in lines] == [f"../{p}" for p in posts]
+    parsed = [line for line in lines if "error" not in line]
+    assert len(parsed) == len(posts), [line for line in lines if "error" in line][:3]
+    assert {"zaobao", "voa", "bbc"} <= {line["outlet"] for line in parsed}
+    for line in parsed:
+        assert set(line) >= {"path", "outlet", "url", "title", "published_at", "authors", "paragraphs"}
+
+
+def test_parse_reports_unreadable_and_unparsable_posts_and_goes_on(tmp_path):
+    broken = tmp_path / "no-link.md"
+    broken.write_text("---\ntitle: x\n---\n<p>text without a link</p>\n", encoding="utf-8")
+    good = ROOT / "tests" / "golden" / "bbc" / "archive_bbc_1042907.md"
+    result = newsmon("parse", str(tmp_path / "missing.md"), str(broken), str(good))
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert "error" in lines[0] and "No such file" in lines[0]["error"]
+    assert "no link" in lines[1]["error"]
+    assert lines[2]["outlet"] == "bbc" and lines[2]["paragraphs"]
+    assert result.returncode == 0
