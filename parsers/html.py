@@ -148,12 +148,13 @@ def _is_bold_only(element: html.HtmlElement) -> bool:
     return bold == text.replace(" ", "") or bold == text
 
 
-def images(root: html.HtmlElement, caption_of=None) -> list[Image]:
+def images(root: html.HtmlElement) -> list[Image]:
+    """Images below root, lazy-loaded ones included, captioned by their alt text until a parser knows better."""
     found = []
     for img in root.iter("img"):
         url = img.get("data-src") or img.get("src") or ""
         if url and not url.startswith("data:"):
-            found.append(Image(url=url, caption=caption_of(img) if caption_of else clean_text(img.get("alt") or "")))
+            found.append(Image(url=url, caption=clean_text(img.get("alt") or "")))
     return found
 
 
