@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from fetch import Fetcher, decode_html
 from parsers import parser_for
 from parsers.feed import FeedItem, read_feed
-from parsers.model import ParseError, RawInput
+from parsers.model import Article, ParseError, RawInput
 from storage import queries
 from storage.engine import session
 
@@ -38,10 +38,6 @@ class OutletReport:
     retried: int = 0
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
     def line(self) -> str:
         return (
@@ -88,11 +84,7 @@ def poll_feeds(source: Source, fetcher: Fetcher, engine: Engine, report: OutletR
             except ParseError as exc:
                 error = str(exc)
         with session(engine) as s:
-            queries.log_fetch(
-                s, outlet=source.key, url=url, kind="feed", started_at=started, status_code=result.status,
-                not_modified=result.not_modified, ok=error is None, error=error, elapsed_ms=result.elapsed_ms,
-                bytes=len(result.content or b""), run_id=run_id,
-            )
+            _log_fetch(s, source, "feed", started, result, error, run_id)
             queries.record_feed_result(
                 s, url, ok=error is None, status_code=result.status, error=error, etag=result.etag,
                 last_modified=result.last_modified, not_modified=result.not_modified, items_seen=len(feed_items),
@@ -152,10 +144,10 @@ def process_item(
 
 def _already_stored(parser, item: FeedItem, engine: Engine) -> bool:
     """A page-based item seen before with the same title needs no second page fetch."""
-    probe = parser.canonical_url(item.link)
-    key = f"id:{parser.article_id(probe)}" if parser.article_id(probe) else f"url:{probe}"
+    url = parser.canonical_url(item.link)
+    probe = Article(outlet=parser.key, url=url, title="", paragraphs=[], article_id=parser.article_id(url))
     with session(engine) as s:
-        existing = queries.find_article(s, parser.key, key)
+        existing = queries.find_article(s, parser.key, queries.dedup_key(probe))
         return existing is not None and existing.title == parser.clean_title(item.title)
 
 
@@ -163,15 +155,20 @@ def _fetch_page(source: Source, url: str, fetcher: Fetcher, engine: Engine, run_
     started = datetime.now(UTC)
     result = fetcher.get(url)
     with session(engine) as s:
-        queries.log_fetch(
-            s, outlet=source.key, url=url, kind="page", started_at=started, status_code=result.status,
-            not_modified=False, ok=result.ok, error=result.error, elapsed_ms=result.elapsed_ms,
-            bytes=len(result.content or b""), run_id=run_id,
-        )
+        _log_fetch(s, source, "page", started, result, result.error, run_id)
     if not result.ok or not result.content:
         raise ItemFailed("page", f"page {url}: {result.error or 'empty response'}")
     text, _ = decode_html(result.content, result.content_type)
     return text, RawInput("page", result.content, url, result.content_type)
+
+
+def _log_fetch(s, source: Source, kind: str, started: datetime, result, error: str | None, run_id) -> None:
+    """One fetch_log row; `error` may be the parser's verdict on a body the fetch itself got fine."""
+    queries.log_fetch(
+        s, outlet=source.key, url=result.url, kind=kind, started_at=started, status_code=result.status,
+        not_modified=result.not_modified, ok=error is None, error=error, elapsed_ms=result.elapsed_ms,
+        bytes=len(result.content or b""), run_id=run_id,
+    )
 
 
 def process_items(

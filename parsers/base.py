@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime
 from typing import ClassVar
 from zoneinfo import ZoneInfo
@@ -92,7 +93,7 @@ class OutletParser:
         authors = self.body_authors(body)  # bylines sit among the noise that the drop removes
         h.drop(body, layout.drop)
         drop_link_lists(body)
-        patterns = [re.compile(p) for p in layout.drop_text]
+        patterns = _compiled(layout.drop_text)
         units = h.select(root, layout.paragraphs) if layout.paragraphs else [body]
         paragraphs = [
             block.text
@@ -211,6 +212,11 @@ class OutletParser:
 
     def page_published(self, root: html.HtmlElement) -> datetime | None:
         return self.published(self.page_published_raw(root))
+
+
+@lru_cache(maxsize=None)
+def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern, ...]:
+    return tuple(re.compile(p) for p in patterns)
 
 
 def drop_link_lists(root: html.HtmlElement) -> None:

@@ -9,7 +9,6 @@ from lxml import html
 
 from . import html as h
 from .base import Layout, OutletParser
-from .feed import FeedItem
 
 _MEDIA = (
     "figure",
@@ -113,9 +112,6 @@ class BBC(OutletParser):
     def clean_title(self, title: str) -> str:
         # RSSHub prefixed BBC titles with the section: "[World] ...".
         return re.sub(r"^\[[A-Za-z ]+\]\s*", "", super().clean_title(title))
-
-    def needs_page(self, item: FeedItem) -> bool:
-        return True
 
     def body_authors(self, body: html.HtmlElement) -> list[str]:
         byline = h.select_first(body, _BYLINE)
