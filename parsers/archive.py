@@ -28,11 +28,9 @@ class ArchivePost:
     html: str = ""
 
     @property
-    def outlet_name(self) -> str:
-        """The archive's own outlet name: front-matter author, else the per-outlet folder."""
-        if self.front_matter.get("author"):
-            return self.front_matter["author"]
-        parts = self.path.replace("\\", "/").split("/")
+    def folder(self) -> str:
+        """The per-outlet folder the post sits in (`_posts/<outlet>/...`), if any."""
+        parts = self.path.strip().strip('"').replace("\\", "/").split("/")
         return parts[-2] if len(parts) >= 2 and parts[-2] != "_posts" else ""
 
 

@@ -27,6 +27,7 @@ class Block:
     text: str
     tag: str  # the block-level tag the text came from ("div" for loose text)
     heading: bool = False
+    link_chars: int = 0  # characters of the text inside <a>: related-link lines are mostly link
 
 
 def parse_html(markup: str | bytes) -> html.HtmlElement:
@@ -76,49 +77,59 @@ def blocks(root: html.HtmlElement) -> list[Block]:
     """Ordered text blocks below root: each block element's text, split at <br>; loose text in divs too."""
     out: list[Block] = []
     pending: list[str] = []  # loose text between blocks
+    pending_links = [0]
 
     def flush(tag: str = "div", heading: bool = False) -> None:
         text = clean_text("".join(pending))
         pending.clear()
         if text:
-            out.append(Block(text, tag, heading))
+            out.append(Block(text, tag, heading, min(pending_links[0], len(text))))
+        pending_links[0] = 0
 
-    def inline_parts(element: html.HtmlElement) -> list[str]:
-        """The text of a block element as a list of pieces separated by <br>."""
+    def inline_parts(element: html.HtmlElement) -> list[tuple[str, int]]:
+        """The text of a block element as pieces separated by <br>, each with its count of link characters."""
         parts = [""]
+        links = [0]
 
-        def walk(node: html.HtmlElement) -> None:
+        def walk(node: html.HtmlElement, parent_in_link: bool) -> None:
             tag = node.tag if isinstance(node.tag, str) else ""
             if not tag or tag in SKIP_TAGS:
                 pass
             elif tag == "br":
                 parts.append("")
+                links.append(0)
             else:
-                parts[-1] += node.text or ""
+                in_link = parent_in_link or tag == "a"
+                if node.text:
+                    parts[-1] += node.text
+                    links[-1] += len(node.text.strip()) if in_link else 0
                 for child in node:
-                    walk(child)
-            if node is not element:
-                parts[-1] += node.tail or ""
+                    walk(child, in_link)
+            if node is not element and node.tail:
+                parts[-1] += node.tail
+                links[-1] += len(node.tail.strip()) if parent_in_link else 0
 
-        walk(element)
-        return parts
+        walk(element, False)
+        return list(zip(parts, links))
 
     def visit(node: html.HtmlElement) -> None:
         tag = node.tag if isinstance(node.tag, str) else ""
         if not tag or tag in SKIP_TAGS:  # comments and processing instructions have no str tag
             pending.append(node.tail or "")
             return
-        if tag in BLOCK_TAGS:
+        if tag in BLOCK_TAGS and not _holds_blocks(node):
             flush()
             heading = tag[0] == "h" and tag[1:].isdigit() or _is_bold_only(node)
-            for part in inline_parts(node):
+            for part, link_chars in inline_parts(node):
                 text = clean_text(part)
                 if text:
-                    out.append(Block(text, tag, heading))
+                    out.append(Block(text, tag, heading, min(link_chars, len(text))))
         elif tag == "br":
             flush()
         else:
             pending.append(node.text or "")
+            if tag == "a":
+                pending_links[0] += len(node.text_content().strip())
             for child in node:
                 visit(child)
             if tag not in ("span", "a", "b", "strong", "i", "em", "small", "font", "u", "sup", "sub"):
@@ -130,6 +141,11 @@ def blocks(root: html.HtmlElement) -> list[Block]:
         visit(child)
     flush()
     return out
+
+
+def _holds_blocks(element: html.HtmlElement) -> bool:
+    """A quote or cell made of paragraphs is a container, walked paragraph by paragraph."""
+    return any(isinstance(child.tag, str) and (child.tag in BLOCK_TAGS or child.tag == "div") for child in element)
 
 
 def blocks_of(element: html.HtmlElement) -> list[Block]:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from . import PARSERS, outlet_of
+from . import outlet_of_post, parser_for
 from .archive import read_post
-from .generic import Generic
 from .model import Article, ParseError
 
 
 def parse_archive_post(path: str, text: str) -> Article:
     post = read_post(path, text)
-    key = outlet_of(post.outlet_name, post.url)
-    parser = PARSERS[key] if key else Generic(post.outlet_name or "unknown")
-    return parser.from_archive(post)
+    return parser_for(outlet_of_post(post)).from_archive(post)
 
 
 def parse_post(path: str, text: str) -> dict:
