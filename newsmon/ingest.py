@@ -53,9 +53,10 @@ class OutletReport:
 
 
 class ItemFailed(Exception):
-    def __init__(self, stage: str, message: str):
+    def __init__(self, stage: str, message: str, reason: str | None = None):
         super().__init__(message)
         self.stage = stage
+        self.reason = reason
 
 
 def make_fetcher(registry: Registry, replay_base: str | None = None) -> Fetcher:
@@ -117,9 +118,9 @@ def process_item(
     parser = parser_for(source.parser)
     try:
         if not item.link:
-            raise ItemFailed("parse", "feed item has no link")
+            raise ItemFailed("parse", "feed item has no link", "no-link")
         if not source.allows(item.link):
-            raise ItemFailed("parse", f"link {item.link} is outside the source's allowed_hosts")
+            raise ItemFailed("parse", f"link {item.link} is outside the source's allowed_hosts", "off-site")
         raw: RawInput = item.raw()
         page = None
         if parser.needs_page(item):
@@ -129,16 +130,18 @@ def process_item(
         try:
             article = parser.from_feed_item(item, page)
         except ParseError as exc:
-            raise ItemFailed("parse", str(exc)) from exc
+            raise ItemFailed("parse", str(exc), exc.reason) from exc
         if not article.paragraphs:
-            raise ItemFailed("parse", f"empty body: no paragraphs in {'the page' if page else 'the feed item'}")
+            raise ItemFailed("parse", f"empty body: no paragraphs in {'the page' if page else 'the feed item'}", "empty")
         with session(engine) as s:
             result = queries.store_article(s, article, raw, datetime.now(UTC), parser.version)
             queries.resolve_item_failure(s, source.key, item.key)
         return result.outcome, None
     except ItemFailed as failure:
         with session(engine) as s:
-            queries.record_item_failure(s, source.key, item.key, item.link, failure.stage, str(failure), item.raw())
+            queries.record_item_failure(
+                s, source.key, item.key, item.link, failure.stage, str(failure), item.raw(), failure.reason
+            )
         return "failed", f"{failure.stage}: {failure}"
 
 
@@ -157,7 +160,7 @@ def _fetch_page(source: Source, url: str, fetcher: Fetcher, engine: Engine, run_
     with session(engine) as s:
         _log_fetch(s, source, "page", started, result, result.error, run_id)
     if not result.ok or not result.content:
-        raise ItemFailed("page", f"page {url}: {result.error or 'empty response'}")
+        raise ItemFailed("page", f"page {url}: {result.error or 'empty response'}", "fetch")
     text, _ = decode_html(result.content, result.content_type)
     return text, RawInput("page", result.content, url, result.content_type)
 
@@ -177,7 +180,7 @@ def process_items(
     with ThreadPoolExecutor(max_workers=ITEM_WORKERS) as pool:
         outcomes = list(pool.map(lambda item: process_item(source, item, fetcher, engine, run_id), items))
     for item, (outcome, error) in zip(items, outcomes):
-        if outcome == "duplicate":
+        if outcome in ("duplicate", "older"):
             report.duplicates += 1
         elif outcome == "failed":
             report.failed += 1

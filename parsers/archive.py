@@ -42,7 +42,7 @@ def read_post(path: str, text: str) -> ArchivePost:
     if rest.startswith("---"):
         end = rest.find("\n---", 3)
         if end < 0:
-            raise ParseError("front matter is not closed by a '---' line")
+            raise ParseError("front matter is not closed by a '---' line", reason="bad-front-matter")
         post.front_matter = _front_matter(rest[3:end])
         rest = rest[end + 4 :]
     epoch = _EPOCH.search(rest[:200])
@@ -58,7 +58,7 @@ def read_post(path: str, text: str) -> ArchivePost:
     post.url = post.front_matter.get("from") or post.url
     post.html = rest.strip()
     if not post.url:
-        raise ParseError("post has no link: neither a 'from:' front-matter field nor a [title](url) line")
+        raise ParseError("post has no link: neither a 'from:' front-matter field nor a [title](url) line", reason="no-link")
     return post
 
 

@@ -52,7 +52,7 @@ def read_feed(content: bytes) -> list[FeedItem]:
     parsed = feedparser.parse(content)
     if not parsed.get("version") and not parsed.entries:
         reason = parsed.get("bozo_exception")
-        raise ParseError(f"not an RSS or Atom feed ({reason or 'no feed elements'})")
+        raise ParseError(f"not an RSS or Atom feed ({reason or 'no feed elements'})", reason="bad-feed")
     return [_item(entry) for entry in parsed.entries]
 
 

@@ -153,9 +153,11 @@ def densest_element(root: html.HtmlElement) -> html.HtmlElement:
 
 
 def is_boilerplate(block: h.Block) -> bool:
-    text = block.text
-    if block.link_chars >= 0.7 * len(text):
-        return True
+    return block.link_chars >= 0.7 * len(block.text) or is_boilerplate_text(block.text)
+
+
+def is_boilerplate_text(text: str) -> bool:
+    """A line that is never article text by its form: a bare date or URL, a credit, a copyright, a promo."""
     if len(text) <= 40 and _BARE_DATE.match(text) and any(c.isdigit() for c in text):
         return True
     if any(pattern.search(text) for pattern in _BOILERPLATE):

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from lxml import etree, html
 from lxml.cssselect import CSSSelector
 
-from .model import Image
+from .model import Image, ParseError
 from .text import clean_text
 
 BLOCK_TAGS = frozenset("p h1 h2 h3 h4 h5 h6 li blockquote pre figcaption dd dt td th".split())
@@ -31,17 +32,29 @@ class Block:
 
 
 def parse_html(markup: str | bytes) -> html.HtmlElement:
-    """Parse a document or a fragment; always returns a root element (an empty <div> for empty input)."""
+    """Parse a document or a fragment into a root element (an empty <div> for empty input).
+
+    Raises ParseError (reason "bad-html") when markup with text in it parses to no text at all, as an unclosed
+    comment or a broken declaration swallowing the article would."""
     if isinstance(markup, bytes):
         markup = markup.decode("utf-8", "replace")
+    markup = _CONTROL.sub("", markup)  # libxml2 refuses control characters; they are never text
     if not markup.strip():
         return html.fragment_fromstring("<div></div>")
     try:
         if markup.lstrip()[:15].lower().startswith(("<!doctype", "<html")):
-            return html.document_fromstring(markup)
-        return html.fragment_fromstring(markup, create_parent="div")
-    except (etree.ParserError, ValueError):
-        return html.fragment_fromstring("<div></div>")
+            root = html.document_fromstring(markup)
+        else:
+            root = html.fragment_fromstring(markup, create_parent="div")
+    except (etree.ParserError, ValueError) as error:
+        raise ParseError(f"HTML does not parse: {error}", reason="bad-html") from error
+    if not root.text_content().strip() and _TAGS.sub("", markup).strip():
+        raise ParseError(f"HTML does not parse: its text vanishes in the tree ({markup[:60]!r}…)", reason="bad-html")
+    return root
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_TAGS = re.compile(r"<[^>]*>|&[a-z]+;|&#\d+;|\s+")
 
 
 @lru_cache(maxsize=None)

@@ -66,4 +66,9 @@ class RawInput:
 
 
 class ParseError(ValueError):
-    """The input cannot become an Article; the message says why, for the item error log."""
+    """The input cannot become an Article; the message says why, for the item error log, and `reason` names the
+    kind of failure in one word for counts (no-link, bad-html, empty, ...)."""
+
+    def __init__(self, message: str, reason: str = "parse-error"):
+        super().__init__(message)
+        self.reason = reason

@@ -131,13 +131,17 @@ class ItemFailure(SQLModel, table=True):
     """A feed item that did not make it into articles; kept so the next run can retry it."""
 
     __tablename__ = "item_failures"
-    __table_args__ = (UniqueConstraint("outlet", "item_key", name="uq_item_failures_outlet_item_key"),)
+    __table_args__ = (
+        UniqueConstraint("outlet", "item_key", name="uq_item_failures_outlet_item_key"),
+        Index("ix_item_failures_stage_open", "stage", postgresql_where=text("resolved_at IS NULL")),
+    )
 
     id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)
     outlet: str
     item_key: str  # the item's guid, link or hash
     url: str | None = None
-    stage: str  # "page", "parse", "store", ...
+    stage: str  # "page", "parse", "store", "import", ...
+    reason: str | None = None  # the kind of failure in one word: no-link, invalid-utf8, too-large, ...
     error: str = Field(sa_type=Text)
     raw: bytes | None = Field(default=None, sa_type=LargeBinary)  # compressed, like RawInput.content
     raw_kind: str | None = None

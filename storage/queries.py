@@ -16,8 +16,30 @@ from storage.models import Article, ArticleRevision, Feed, FetchLog, ItemFailure
 
 @dataclass(frozen=True)
 class StoreResult:
-    outcome: Literal["new", "updated", "duplicate"]
+    # "older": the stored text is newer than this one (an archive imported after live polling), so it stays
+    outcome: Literal["new", "updated", "duplicate", "older"]
     id: int
+
+
+@dataclass(frozen=True)
+class PackedRaw:
+    """A RawInput compressed for the raw_inputs table; packing is CPU work, so importers do it in their workers."""
+
+    kind: str
+    url: str | None
+    content_type: str | None
+    compressed: bytes
+    sha256: str
+
+
+def pack_raw(raw: parsed.RawInput) -> PackedRaw:
+    return PackedRaw(
+        kind=raw.kind,
+        url=strip_nul(raw.url),
+        content_type=strip_nul(raw.content_type),
+        compressed=compress(raw.content),
+        sha256=hashlib.sha256(raw.content).hexdigest(),
+    )
 
 
 def dedup_key(article: parsed.Article) -> str:
@@ -70,54 +92,62 @@ def _content_columns(article: parsed.Article, parser_version: str) -> dict[str, 
     }
 
 
+def _article_row(article: parsed.Article, fetched_at: datetime, parser_version: str) -> dict[str, Any]:
+    return {
+        "outlet": strip_nul(article.outlet),
+        "outlet_article_id": strip_nul(article.article_id),
+        "dedup_key": strip_nul(dedup_key(article)),
+        "url": strip_nul(article.url),
+        "guid": strip_nul(article.guid),
+        "published_at": article.published_at,
+        "published_raw": strip_nul(article.published_raw),
+        "fetched_at": fetched_at,
+        "updated_at": fetched_at,
+        **_content_columns(article, parser_version),
+    }
+
+
 def store_article(
     session: Session,
     article: parsed.Article,
-    raw: parsed.RawInput | None,
+    raw: parsed.RawInput | PackedRaw | None,
     fetched_at: datetime,
     parser_version: str,
 ) -> StoreResult:
     """Insert the article, or record a new revision of it if its text changed, or nothing if not.
 
+    A text fetched before the stored one (fetched_at earlier than its updated_at) never replaces it.
     Safe under concurrent runs: the insert is ON CONFLICT DO NOTHING and the update path locks the row.
     """
-    outlet, key = strip_nul(article.outlet), strip_nul(dedup_key(article))
-    content = _content_columns(article, parser_version)
+    row = _article_row(article, fetched_at, parser_version)
+    packed = pack_raw(raw) if isinstance(raw, parsed.RawInput) else raw
     inserted_id = session.exec(
-        insert(Article)
-        .values(
-            outlet=outlet,
-            outlet_article_id=strip_nul(article.article_id),
-            dedup_key=key,
-            url=strip_nul(article.url),
-            guid=strip_nul(article.guid),
-            published_at=article.published_at,
-            published_raw=strip_nul(article.published_raw),
-            fetched_at=fetched_at,
-            updated_at=fetched_at,
-            **content,
-        )
-        .on_conflict_do_nothing(index_elements=["outlet", "dedup_key"])
-        .returning(Article.id)
+        insert(Article).values(**row).on_conflict_do_nothing(index_elements=["outlet", "dedup_key"]).returning(Article.id)
     ).scalar()
     if inserted_id is not None:
-        _store_raw(session, inserted_id, raw, fetched_at)
+        _store_raws(session, [(inserted_id, packed, fetched_at)])
         return StoreResult("new", inserted_id)
+    return _store_existing(session, row, packed, fetched_at)
 
+
+def _store_existing(session: Session, row: dict[str, Any], packed: PackedRaw | None, fetched_at: datetime) -> StoreResult:
     existing = session.exec(
         select(Article)
-        .where(Article.outlet == outlet, Article.dedup_key == key)
+        .where(Article.outlet == row["outlet"], Article.dedup_key == row["dedup_key"])
         .with_for_update()
         .execution_options(populate_existing=True)  # the locked row, not a copy this session saw earlier
     ).one()
     # fill what an earlier parse lacked, without counting it as a revision
     for field in ("published_at", "published_raw", "guid"):
-        if getattr(existing, field) is None and getattr(article, field) is not None:
-            setattr(existing, field, strip_nul(getattr(article, field)))
+        if getattr(existing, field) is None and row[field] is not None:
+            setattr(existing, field, row[field])
 
-    if existing.content_hash == content["content_hash"]:
+    if existing.content_hash == row["content_hash"]:
         session.flush()
         return StoreResult("duplicate", existing.id)
+    if fetched_at < existing.updated_at:
+        session.flush()
+        return StoreResult("older", existing.id)
 
     session.add(
         ArticleRevision(
@@ -130,31 +160,81 @@ def store_article(
             replaced_at=fetched_at,
         )
     )
-    for field, value in content.items():
-        setattr(existing, field, value)
+    for field in _CONTENT_FIELDS:
+        setattr(existing, field, row[field])
     existing.revision_count += 1
     existing.updated_at = fetched_at
     session.flush()
-    _store_raw(session, existing.id, raw, fetched_at)
+    _store_raws(session, [(existing.id, packed, fetched_at)])
     return StoreResult("updated", existing.id)
 
 
-def _store_raw(session: Session, article_id: int, raw: parsed.RawInput | None, fetched_at: datetime) -> None:
-    if raw is None:
-        return
-    session.exec(
-        insert(RawInput)
-        .values(
-            article_id=article_id,
-            kind=raw.kind,
-            url=strip_nul(raw.url),
-            content_type=strip_nul(raw.content_type),
-            content=compress(raw.content),
-            content_sha256=hashlib.sha256(raw.content).hexdigest(),
-            fetched_at=fetched_at,
+_CONTENT_FIELDS = tuple(_content_columns(parsed.Article("", "", "", []), "").keys())
+
+
+def store_articles(
+    session: Session, items: list[tuple[parsed.Article, PackedRaw | None, datetime]], parser_version: str
+) -> list[StoreResult]:
+    """store_article for many articles at once, in order: one multi-row INSERT ... ON CONFLICT DO NOTHING for
+    all, one SELECT for those already stored, and the one-by-one path only for changed texts (revisions)."""
+    rows = [_article_row(article, fetched_at, parser_version) for article, _, fetched_at in items]
+    inserted = {
+        (outlet, key): id
+        for id, outlet, key in session.execute(
+            insert(Article)
+            .on_conflict_do_nothing(index_elements=["outlet", "dedup_key"])
+            .returning(Article.id, Article.outlet, Article.dedup_key),
+            rows,
         )
-        .on_conflict_do_nothing(index_elements=["article_id", "content_sha256"])
-    )
+    }
+    results: list[StoreResult | None] = [None] * len(rows)
+    conflicts = []
+    for i, row in enumerate(rows):
+        identity = (row["outlet"], row["dedup_key"])
+        if identity in inserted:
+            results[i] = StoreResult("new", inserted.pop(identity))  # a second copy in this batch is a conflict
+        else:
+            conflicts.append(i)
+    _store_raws(session, [(results[i].id, items[i][1], items[i][2]) for i in range(len(rows)) if results[i]])
+
+    stored = {}
+    if conflicts:
+        identities = {(rows[i]["outlet"], rows[i]["dedup_key"]) for i in conflicts}
+        stored = {
+            (row.outlet, row.dedup_key): row
+            for row in session.execute(
+                select(
+                    Article.id, Article.outlet, Article.dedup_key, Article.content_hash,
+                    Article.published_at.is_(None).label("lacks_date"), Article.guid.is_(None).label("lacks_guid"),
+                ).where(sa.tuple_(Article.outlet, Article.dedup_key).in_(list(identities)))
+            )
+        }
+    for i in conflicts:
+        row, existing = rows[i], stored[(rows[i]["outlet"], rows[i]["dedup_key"])]
+        fills_gap = existing.lacks_date and row["published_at"] or existing.lacks_guid and row["guid"]
+        if existing.content_hash == row["content_hash"] and not fills_gap:
+            results[i] = StoreResult("duplicate", existing.id)
+        else:
+            results[i] = _store_existing(session, row, items[i][1], items[i][2])
+    return results
+
+
+def _store_raws(session: Session, raws: list[tuple[int, PackedRaw | None, datetime]]) -> None:
+    rows = [
+        {
+            "article_id": article_id,
+            "kind": packed.kind,
+            "url": packed.url,
+            "content_type": packed.content_type,
+            "content": packed.compressed,
+            "content_sha256": packed.sha256,
+            "fetched_at": fetched_at,
+        }
+        for article_id, packed, fetched_at in raws
+        if packed is not None
+    ]
+    if rows:
+        session.execute(insert(RawInput).on_conflict_do_nothing(index_elements=["article_id", "content_sha256"]), rows)
 
 
 # --- sources and feeds ---
@@ -239,22 +319,25 @@ def record_item_failure(
     url: str | None,
     stage: str,
     error: str,
-    raw: parsed.RawInput | None,
+    raw: parsed.RawInput | PackedRaw | None,
+    reason: str | None = None,
 ) -> ItemFailure:
     """Remember a failed item (and what it was made from), counting attempts; reopens a resolved one."""
     values = {
         "url": strip_nul(url),
         "stage": stage,
+        "reason": reason,
         "error": strip_nul(error),
         "last_failed_at": sa.func.now(),
         "resolved_at": None,
     }
     if raw is not None:
+        packed = pack_raw(raw) if isinstance(raw, parsed.RawInput) else raw
         values |= {
-            "raw": compress(raw.content),
-            "raw_kind": raw.kind,
-            "raw_url": strip_nul(raw.url),
-            "raw_content_type": strip_nul(raw.content_type),
+            "raw": packed.compressed,
+            "raw_kind": packed.kind,
+            "raw_url": packed.url,
+            "raw_content_type": packed.content_type,
         }
     statement = insert(ItemFailure).values(
         outlet=outlet, item_key=strip_nul(item_key), attempts=1, first_failed_at=sa.func.now(), **values
@@ -279,15 +362,18 @@ def resolve_item_failure(session: Session, outlet: str, item_key: str) -> bool:
     return result.rowcount > 0
 
 
-def pending_item_failures(session: Session, outlet: str) -> list[ItemFailure]:
-    """Unresolved failures of an outlet, oldest first."""
-    return list(
-        session.exec(
-            select(ItemFailure)
-            .where(ItemFailure.outlet == outlet, ItemFailure.resolved_at.is_(None))
-            .order_by(ItemFailure.first_failed_at, ItemFailure.id)
-        )
+IMPORT_STAGE = "import"  # failures of archive imports, retried by `newsmon import --retry-failed`, not by polling
+
+
+def pending_item_failures(session: Session, outlet: str | None = None, *, imports: bool = False) -> list[ItemFailure]:
+    """Unresolved failures of live ingestion (of one outlet), or of archive imports, oldest first."""
+    statement = select(ItemFailure).where(
+        ItemFailure.resolved_at.is_(None),
+        ItemFailure.stage == IMPORT_STAGE if imports else ItemFailure.stage != IMPORT_STAGE,
     )
+    if outlet is not None:
+        statement = statement.where(ItemFailure.outlet == outlet)
+    return list(session.exec(statement.order_by(ItemFailure.first_failed_at, ItemFailure.id)))
 
 
 def failure_raw_input(failure: ItemFailure) -> parsed.RawInput | None:
