@@ -34,6 +34,20 @@ def _parser() -> argparse.ArgumentParser:
     cmd.add_argument("--no-prefect", action="store_true", help="plain run, not tracked by Prefect")
     cmd.set_defaults(handler=cmd_run)
 
+    cmd = sub.add_parser("import", help="import news archives: checkouts, folders of posts, .jsonl(.gz) files")
+    cmd.add_argument("paths", nargs="*", metavar="PATH")
+    cmd.add_argument("--format", dest="fmt", choices=["auto", "archive", "text"], default="auto",
+                     help="archive posts, or plain-text documents (auto: .txt files are documents)")
+    cmd.add_argument("--outlet", help="store everything under this outlet key instead of detecting it")
+    cmd.add_argument("--retry-failed", action="store_true", help="parse and store again the posts that failed")
+    cmd.add_argument("--no-prefect", action="store_true", help="fast path, not tracked by Prefect")
+    cmd.add_argument("--workers", type=int, default=2, help="parsing processes (default 2)")
+    cmd.add_argument("--chunk-posts", type=int, default=10_000, help="posts per flow task (default 10,000)")
+    cmd.add_argument("--bulk", action=argparse.BooleanOptionalAction, default=None,
+                     help="build the search indexes once at the end (default: for inputs large next to the table)")
+    cmd.add_argument("--max-post-mb", type=float, default=10.0, help="posts larger than this fail as too-large")
+    cmd.set_defaults(handler=cmd_import)
+
     cmd = sub.add_parser("db", help="database maintenance")
     cmd.add_argument("action", choices=["upgrade", "status", "url"])
     cmd.set_defaults(handler=cmd_db)
@@ -67,7 +81,7 @@ def cmd_parse(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from .replay.server import ReplayServer
+    from .replay import ReplayServer, load_manifest
 
     with ReplayServer() as replay:
         if args.serve:
@@ -78,7 +92,14 @@ def cmd_demo(args) -> int:
             except KeyboardInterrupt:
                 return 0
         print(f"newsmon demo: replay site at {replay.base_url}, database {_database_label()}")
-        return _run_flow(outlets=None, replay_base=replay.base_url)
+        polled = _run_flow(outlets=None, replay_base=replay.base_url)
+    # then an archive of the same stories, as a user with history would import it: only the unpolled one is new
+    from flows.backfill import import_archives
+
+    archive = replay.site_dir / load_manifest()["archive"]["path"]
+    state = import_archives(paths=[str(archive)], return_state=True)
+    print(f"archive import {state.name}: {state.message}")
+    return polled or (0 if state.is_completed() else 1)
 
 
 def cmd_run(args) -> int:
@@ -113,6 +134,75 @@ def _run_flow(outlets, replay_base) -> int:
     _print_summary(reports)
     print(f"run {state.name}: {state.message} ({time.perf_counter() - started:.1f} s)")
     return 0 if state.is_completed() else 1
+
+
+def cmd_import(args) -> int:
+    if not args.paths and not args.retry_failed:
+        print("newsmon import: give PATHs to import, or --retry-failed", file=sys.stderr)
+        return 2
+    missing = [p for p in args.paths if not Path(p).exists()]
+    if missing:
+        print(f"newsmon import: no such file or directory: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    options = {"fmt": args.fmt, "outlet": args.outlet, "max_post_bytes": int(args.max_post_mb * 2**20)}
+    if args.no_prefect:
+        from storage.engine import get_engine, upgrade
+
+        from . import backfill
+
+        engine = get_engine()
+        upgrade(engine)
+        if args.retry_failed:
+            report = backfill.retry_failed(engine, **options)
+        else:
+            with _ProgressBar() as bar:
+                report = backfill.import_paths(
+                    args.paths, engine, workers=args.workers, bulk=args.bulk, on_progress=bar.update, **options
+                )
+        print("\n".join(report.lines()))
+        return 0 if report.accounted else 1
+
+    _prefect_defaults()
+    from flows.backfill import import_archives
+
+    state = import_archives(
+        paths=args.paths, workers=args.workers, chunk_posts=args.chunk_posts, bulk=args.bulk,
+        retry_failed=args.retry_failed, return_state=True, **options,
+    )
+    print(f"run {state.name}: {state.message}")  # the full summary is in the flow's log above
+    return 0 if state.is_completed() else 1
+
+
+class _ProgressBar:
+    """Posts, rate and ETA on a terminal (by input bytes read); a line every 10 s when stderr is not one."""
+
+    def __init__(self):
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        self.terminal = sys.stderr.isatty()
+        self.progress = Progress(
+            TextColumn("importing"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+            TextColumn("{task.fields[posts]:>8,} posts  {task.fields[rate]:>6,.0f} posts/s"),
+            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+            transient=True, disable=not self.terminal,
+        )
+        self.task = self.progress.add_task("import", total=None, posts=0, rate=0.0)
+        self.last_line = time.monotonic()
+
+    def __enter__(self):
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self.progress.__exit__(*exc)
+
+    def update(self, report, reader) -> None:
+        rate = report.read / report.seconds if report.seconds else 0.0
+        self.progress.update(self.task, total=reader.bytes_total, completed=reader.bytes_done, posts=report.read, rate=rate)
+        if not self.terminal and time.monotonic() - self.last_line >= 10:
+            self.last_line = time.monotonic()
+            share = reader.bytes_done / reader.bytes_total if reader.bytes_total else 0
+            print(f"importing: {report.read:,} posts, {rate:,.0f} posts/s, {share:.0%} of the input", file=sys.stderr)
 
 
 def _print_summary(reports) -> None:

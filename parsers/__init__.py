@@ -1,12 +1,12 @@
 """Feed items, pages and archived posts -> Article: one parser per outlet, the generic parser for the rest."""
 
-from . import bbc, voa, zaobao
+from . import bbc, un_news, voa, zaobao
 from .archive import ArchivePost
 from .base import OutletParser
 from .generic import Generic
 from .outlets import GENERIC_OUTLETS, Outlet, OutletIndex
 
-PARSERS: dict[str, OutletParser] = {p.key: p for p in (zaobao.PARSER, bbc.PARSER, voa.PARSER)}
+PARSERS: dict[str, OutletParser] = {p.key: p for p in (zaobao.PARSER, bbc.PARSER, voa.PARSER, un_news.PARSER)}
 OUTLETS = OutletIndex(
     [Outlet(p.key, p.name, p.archive_names, p.hosts, p.zone.key) for p in PARSERS.values()] + list(GENERIC_OUTLETS)
 )

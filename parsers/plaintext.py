@@ -18,11 +18,12 @@ from .text import clean_text, script_of
 PARSER_NAME = "text.V1"
 _SENTENCE_END = tuple("。！？；：…」』”）》!?;:)]") + (".",)
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
+UTC = ZoneInfo("UTC")
 _URL = re.compile(r"^https?://\S+$")
 _DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 
 
-def parse_text_document(text: str, outlet: str, zone: ZoneInfo = ZoneInfo("UTC")) -> Article:
+def parse_text_document(text: str, outlet: str, zone: ZoneInfo = UTC) -> Article:
     # bare URLs are PDF footnotes: removed before unwrapping so they do not glue paragraphs together
     lines = [line for line in text.replace("\x00", "").splitlines() if line.strip() and not _URL.match(line.strip())]
     if not lines:

@@ -15,6 +15,8 @@ Sources (see /work/shared/research/outlets-feeds-and-pages.md for the real forma
   * pages/zaobao/...EXCERPT.xml     3 zaobao.com.sg stories (2026) -> teaser feed + article pages
   * pages/bbc-main-captures/*.md    2 real BBC <main> captures (2023) -> feed items + pages
   * pages/voa/...html.gz            a real Pangea CMS (voanews.com) page, used as the VOA page skeleton
+  * scripts/replay_un_news.json     synthetic UN News 中文 stories (no real capture exists), laid out as the
+                                    Drupal pages public scrapers document
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ ZAOBAO_CHINA_FEED = "https://rsshub.app/zaobao/realtime/china"
 ZAOBAO_WORLD_FEED = "https://rsshub.app/zaobao/realtime/world"
 BBC_FEED = "https://feeds.bbci.co.uk/zhongwen/simp/rss.xml"
 VOA_FEED = "https://www.voachinese.com/api/zm_yql-vomx-tpeybti"
+UN_NEWS_FEED = "https://news.un.org/feed/subscribe/zh/news/all/rss.xml"
 FAULTS_HOST = "faults.test"
 
 SGT = timezone(timedelta(hours=8))
@@ -918,6 +921,97 @@ def build_voa(shared: Path, posts: list[Post], site: Site) -> dict:
     }
 
 
+# --------------------------------------------------------------------------- UN News 中文
+
+UN_NEWS_STORIES = Path(__file__).with_name("replay_un_news.json")
+
+
+def un_news_page(story: dict, url: str, published: datetime, related: list[tuple[str, str]]) -> str:
+    """A news.un.org/zh story page as the research notes describe it (Drupal 8): nav, an empty article shell,
+    the title, date, lead and text column, related stories in an aside, footer."""
+    body = "".join(
+        f"<h4>{html.escape(p[3:])}</h4>" if p.startswith("## ") else f"<p>{html.escape(p)}</p>"
+        for p in story["paragraphs"]
+    )
+    aside = "".join(f'<li><a href="{attr(link)}">{html.escape(title)}</a></li>' for link, title in related)
+    date_label = f"{published.year}年{published.month}月{published.day}日"
+    return f"""<!DOCTYPE html>
+<html lang="zh-hans" dir="ltr">
+<head>
+<meta charset="utf-8" />
+<title>{html.escape(story["title"])} | 联合国新闻</title>
+<meta property="og:title" content="{attr(story["title"])}" />
+<meta property="og:url" content="{attr(url)}" />
+<link rel="canonical" href="{attr(url)}" />
+</head>
+<body class="path-node page-node-type-news-story">
+<nav role="navigation" class="main-menu"><ul><li><a href="/zh/">首页</a></li><li><a href="/zh/news/topic/peace-and-security">和平与安全</a></li><li><a href="/zh/news/topic/health">卫生</a></li><li><a href="/zh/news/topic/migrants-and-refugees">移民和难民</a></li><li><a href="/zh/news/topic/climate-change">气候变化</a></li></ul></nav>
+<main role="main">
+<article class="node node--type-news-story"><div class="node__content"></div></article>
+<div class="region region-content">
+<h1 class="node__title"><span>{html.escape(story["title"])}</span></h1>
+<div class="field field--name-field-news-date field--type-datetime"><time datetime="{iso_z(published)}">{date_label}</time></div>
+<div class="views-field views-field-field-news-story-lead"><div class="field-content"><p>{html.escape(story["lead"])}</p></div></div>
+<div class="field field--name-field-media-image"><figure><img src="https://global.unitednations.entermediadb.net/assets/mediadb/services/module/asset/downloads/preset/Libraries/Production+Library/{story["id"]}.jpg/image770x420cropped.jpg" alt="" /><figcaption>联合国图片</figcaption></figure></div>
+<div class="clearfix text-formatted field field--name-field-text-column field--type-text-long field--label-hidden field__item">{body}</div>
+<div class="social-media-links"><a href="https://www.facebook.com/sharer/sharer.php?u={attr(url)}">分享</a></div>
+</div>
+<aside class="story-related"><h2>相关新闻</h2><ul>{aside}</ul></aside>
+</main>
+<footer><p>© 联合国</p></footer>
+</body>
+</html>
+"""
+
+
+def un_news_feed(entries: list[tuple[Item, str]], last_build: datetime) -> str:
+    items = "".join(
+        "    <item>\n"
+        f"      <title>{xml_escape(item.title)}</title>\n"
+        f"      <link>{xml_escape(item.url)}</link>\n"
+        f"      <description>{xml_escape(lead)}</description>\n"
+        f"      <pubDate>{format_datetime(item.published, usegmt=True)}</pubDate>\n"
+        f'      <guid isPermaLink="true">{xml_escape(item.url)}</guid>\n'
+        "    </item>\n"
+        for item, lead in entries
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0" xml:base="https://news.un.org/zh">\n  <channel>\n'
+        "    <title>联合国新闻 - 全球视野 人类故事</title>\n    <link>https://news.un.org/zh</link>\n"
+        "    <description>联合国新闻</description>\n    <language>zh-hans</language>\n"
+        f"    <lastBuildDate>{format_datetime(last_build, usegmt=True)}</lastBuildDate>\n"
+        + items + "  </channel>\n</rss>\n"
+    )
+
+
+def build_un_news(site: Site) -> dict:
+    data = json.loads(UN_NEWS_STORIES.read_text(encoding="utf-8"))
+    stories = sorted(data["stories"], key=lambda story: story["published"], reverse=True)
+    entries = []
+    for story in stories:
+        published = parse_iso(story["published"])
+        url = f"https://news.un.org/zh/story/{published:%Y/%m}/{story['id']}"
+        related = [(f"https://news.un.org/zh/story/{parse_iso(o['published']):%Y/%m}/{o['id']}", o["title"])
+                   for o in stories if o is not story]
+        paragraphs = [story["lead"]] + [p.removeprefix("## ") for p in story["paragraphs"]]
+        item = Item(url, story["title"], published, {"synthetic": "scripts/replay_un_news.json"}, site_path(url), paragraphs)
+        site.add(item.page, un_news_page(story, url, published, related))
+        entries.append((item, story["lead"]))
+    site.add(site_path(UN_NEWS_FEED), un_news_feed(entries, entries[0][0].published))
+    return {
+        "about": data["about"],
+        "feeds": [
+            {
+                "url": UN_NEWS_FEED,
+                "path": site_path(UN_NEWS_FEED),
+                "format": "rss2 (Drupal), description = the story lead",
+                "full_text_in_feed": False,
+                "items": [item.manifest() for item, _ in entries],
+            }
+        ],
+    }
+
+
 # --------------------------------------------------------------------------- faults
 
 
@@ -1040,19 +1134,38 @@ def build(shared: Path) -> Site:
         "zaobao": build_zaobao(shared, by_outlet["zaobao"], site),
         "bbc": build_bbc(shared, by_outlet["bbc"], site),
         "voa": build_voa(shared, by_outlet["voa"], site),
+        "un_news": build_un_news(site),
     }
     faults, routes = build_faults(by_outlet["zaobao"], site)
     manifest = {
         "about": "Offline replay of the newsmon outlets, built by scripts/build_replay.py from /work/shared. "
         "A real URL https://HOST/PATH is served at {replay_base}/HOST/PATH (query ignored). "
         "`paragraphs` is the gold body: from labels/extraction_dev.jsonl for the 45 archived posts, the "
-        "<p>/sub-heading texts of the excerpt for the 3 zaobao.com.sg stories, null for the 2 BBC captures.",
+        "<p>/sub-heading texts of the excerpt for the 3 zaobao.com.sg stories, null for the 2 BBC captures, "
+        "the lead and text of the 4 synthetic UN News stories.",
         "outlets": outlets,
         "faults": faults,
     }
+    manifest["archive"] = {
+        "path": ARCHIVE_PATH,
+        "about": "The 45 extraction_dev posts as a news archive stores them ({path, text} JSON lines): the same "
+        "stories the feeds above serve, for importing an archive after live polling (it must add nothing).",
+    }
+    site.add(ARCHIVE_PATH, archive_jsonl(shared))
     site.add("MANIFEST.json", json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
     site.add("_routes.json", json.dumps(routes, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
     return site
+
+
+ARCHIVE_PATH = "_archive/extraction_dev.jsonl.gz"
+
+
+def archive_jsonl(shared: Path) -> bytes:
+    lines = []
+    for line in (shared / "labels" / "extraction_dev.jsonl").read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        lines.append(json.dumps({"path": record["path"], "text": record["raw"]}, ensure_ascii=False) + "\n")
+    return gzip.compress("".join(lines).encode("utf-8"), mtime=0)  # mtime 0: the same bytes on every build
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,6 +19,7 @@ from sqlmodel import Session
 DATABASE_NAME = "newsmon"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _MIGRATION_LOCK_KEY = 0x6E65_7773_6D6F_6E  # "newsmon": serialises upgrades from concurrent processes
+_BULK_LOAD_LOCK_KEY = _MIGRATION_LOCK_KEY + 1  # one bulk load at a time owns the search indexes
 
 _lock = threading.Lock()
 _embedded_urls: dict[Path, str] = {}
@@ -133,10 +134,49 @@ def alembic_config(connection: sa.Connection | None = None) -> Config:
 
 
 def upgrade(engine_or_url: Engine | str | None = None) -> None:
-    """Migrate to head, in one transaction; a no-op when already there."""
+    """Migrate to head, in one transaction; a no-op when already there. Also rebuilds search indexes that a bulk
+    load dropped and did not get to build again (it was killed)."""
     with _as_engine(engine_or_url).begin() as connection:
         connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
         command.upgrade(alembic_config(connection), "head")
+        if connection.scalar(sa.text("SELECT pg_try_advisory_lock_shared(:key)"), {"key": _BULK_LOAD_LOCK_KEY}):
+            try:  # no bulk load is running: its dropped indexes are not coming back by themselves
+                _create_search_indexes(connection)
+            finally:
+                connection.execute(sa.text("SELECT pg_advisory_unlock_shared(:key)"), {"key": _BULK_LOAD_LOCK_KEY})
+
+
+def _search_indexes() -> list[sa.Index]:
+    from storage.models import Article
+
+    return [index for index in Article.__table__.indexes if index.name.endswith("_trgm")]
+
+
+def _create_search_indexes(connection: sa.Connection) -> None:
+    for index in _search_indexes():
+        index.create(connection, checkfirst=True)
+
+
+@contextmanager
+def bulk_load(engine: Engine) -> Iterator[bool]:
+    """For a large import: drop the trigram search indexes, and build them once at the end.
+
+    Keeping a GIN trigram index up to date row by row costs several times more than building it in one sorted pass
+    (PostgreSQL's advice for populating a database), and the cost grows with the table. Yields False, changing
+    nothing, when another bulk load holds the indexes. Searches scan the table until the indexes are back; writes
+    go on meanwhile; a killed load is healed by the next upgrade()."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        if not connection.scalar(sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": _BULK_LOAD_LOCK_KEY}):
+            yield False
+            return
+        try:
+            for index in _search_indexes():
+                index.drop(connection, checkfirst=True)
+            yield True
+        finally:
+            connection.execute(sa.text("SET maintenance_work_mem = '512MB'"))
+            _create_search_indexes(connection)
+            connection.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": _BULK_LOAD_LOCK_KEY})
 
 
 def current_revision(engine_or_url: Engine | str | None = None) -> str | None:

@@ -39,3 +39,17 @@ def test_parse_reports_unreadable_and_unparsable_posts_and_goes_on(tmp_path):
     assert "no link" in lines[1]["error"]
     assert lines[2]["outlet"] == "bbc" and lines[2]["paragraphs"]
     assert result.returncode == 0
+
+
+def test_import_fast_path_prints_an_accounted_summary_and_a_second_run_adds_nothing(db):
+    documents = ROOT / "tests" / "fixtures" / "documents"
+    first = newsmon("import", "--no-prefect", "--format", "text", str(documents))
+    assert first.returncode == 0, first.stderr
+    assert "new        3" in first.stdout and "every post accounted for" in first.stdout
+    second = newsmon("import", "--no-prefect", "--format", "text", str(documents))
+    assert "new        0" in second.stdout and "duplicates 3" in second.stdout
+
+
+def test_import_refuses_a_missing_path_with_a_clear_error():
+    result = newsmon("import", "--no-prefect", "no/such/archive")
+    assert result.returncode == 2 and "no such file or directory: no/such/archive" in result.stderr

@@ -1,0 +1,131 @@
+"""Import the archive corpus into fresh embedded databases and print what it costs.
+
+    python bench/import_corpus.py [--corpus PATH] [--sizes 1000,10000,0] [--trafilatura-posts 2000]
+
+For each size (0 = the whole corpus) the first N posts are imported, by the same code as
+`newsmon import --no-prefect`, into a new embedded PostgreSQL: wall time, posts/s, per-post cost, the outcome
+counts, and the time per 10k posts along the way (flat = cost does not grow with the table). Then peak RSS
+(this process and its worker processes; the PostgreSQL server is a separate process), and the extraction-only
+comparison with trafilatura's `extract` on the first posts of the corpus, one process each.
+Targets (issue 3): whole corpus < 3 min on 2 cores, peak RSS < 1 GB, full/1k per-post cost < 1.3, at least 3x
+trafilatura's throughput.
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import gzip
+import json
+import os
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def first_posts(corpus: Path, count: int, target: Path) -> Path:
+    with gzip.open(corpus, "rb") as source, open(target, "wb") as out:
+        for number, line in enumerate(source):
+            if number >= count:
+                break
+            out.write(line)
+    return target
+
+
+def import_fresh(path: Path, home: Path) -> tuple[float, object, list[float]]:
+    os.environ["NEWSMON_HOME"] = str(home)
+    from newsmon.backfill import import_paths
+    from storage.engine import get_engine, upgrade
+
+    engine = get_engine()
+    upgrade(engine)
+    marks: list[float] = []
+    started = time.perf_counter()
+
+    def progress(report, reader) -> None:
+        if report.read // 10_000 > len(marks):
+            marks.append(time.perf_counter() - started)
+
+    report = import_paths([str(path)], engine, on_progress=progress)
+    return time.perf_counter() - started, report, marks
+
+
+def extraction_speed(corpus: Path, count: int) -> tuple[float, float]:
+    """ms/post of newsmon's parser and of trafilatura.extract on the same first `count` posts, one process each."""
+    import trafilatura
+
+    from parsers.archive import read_post
+    from parsers.parse import parse_post
+
+    posts = []
+    with gzip.open(corpus, "rt", encoding="utf-8") as source:
+        for number, line in enumerate(source):
+            if number >= count:
+                break
+            record = json.loads(line)
+            posts.append((record["path"], record["text"]))
+    started = time.perf_counter()
+    for path, text in posts:
+        parse_post(path, text)
+    ours = (time.perf_counter() - started) / len(posts) * 1000
+    htmls = []
+    for path, text in posts:
+        try:
+            post = read_post(path, text)
+        except ValueError:
+            continue
+        htmls.append((post.html, post.url))
+    started = time.perf_counter()
+    for markup, url in htmls:
+        trafilatura.extract(markup, url=url)
+    theirs = (time.perf_counter() - started) / len(htmls) * 1000
+    return ours, theirs
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--corpus", type=Path, default=ROOT.parent / "shared/corpus/archive-2020h2.jsonl.gz")
+    ap.add_argument("--sizes", default="1000,10000,0", help="posts per run, 0 = the whole corpus")
+    ap.add_argument("--trafilatura-posts", type=int, default=2000)
+    args = ap.parse_args()
+    scratch = Path(tempfile.mkdtemp(prefix="newsmon-bench-"))
+    atexit.register(shutil.rmtree, scratch, True)  # runs after the embedded servers' own exit hooks stop them
+    per_post = {}
+    full_rate = None
+    for size in (int(s) for s in args.sizes.split(",")):
+        path = args.corpus if size == 0 else first_posts(args.corpus, size, scratch / f"first-{size}.jsonl")
+        seconds, report, marks = import_fresh(path, scratch / f"home-{size}")
+        label = "full" if size == 0 else f"{size // 1000}k"
+        per_post[label] = seconds / report.read * 1000
+        print(f"{label:>5}: {report.read:,} posts in {seconds:.1f} s = {report.read / seconds:,.0f} posts/s, "
+              f"{per_post[label]:.2f} ms/post; new {report.new:,}, duplicates {report.duplicates:,}, "
+              f"revisions {report.revisions:,}, failed {report.failed:,}, accounted {report.accounted}")
+        if marks:
+            steps = [b - a for a, b in zip([0.0] + marks, marks)]
+            print(f"       s per 10k posts along the way: {', '.join(f'{s:.1f}' for s in steps)}"
+                  f"; index build and the rest: {seconds - marks[-1]:.1f} s")
+        if size == 0:
+            full_rate = report.read / seconds
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"peak RSS: main process {own:.0f} MB, largest worker {workers:.0f} MB")
+    if "full" in per_post and "1k" in per_post:
+        print(f"per-post cost full/1k: {per_post['full'] / per_post['1k']:.2f}")
+    if args.trafilatura_posts:
+        ours, theirs = extraction_speed(args.corpus, args.trafilatura_posts)
+        print(f"extraction only, first {args.trafilatura_posts:,} posts, one process: newsmon {ours:.2f} ms/post, "
+              f"trafilatura {theirs:.2f} ms/post ({theirs / ours:.1f}x)")
+        if full_rate:
+            ideal = 2 * 1000 / theirs  # trafilatura on both cores, extraction alone, no database
+            print(f"full import {full_rate:,.0f} posts/s vs trafilatura extract alone on 2 cores "
+                  f"{ideal:,.0f} posts/s: {full_rate / ideal:.1f}x")
+
+
+if __name__ == "__main__":
+    main()

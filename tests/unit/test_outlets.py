@@ -1,0 +1,49 @@
+"""Outlet detection for archived posts: every archive name the shared corpus uses maps to one stable key."""
+
+import pytest
+
+from parsers import OUTLETS, outlet_of, outlet_of_post, parser_for
+from parsers.archive import read_post
+
+CORPUS_NAMES = {
+    "(臺)中央社CNA": "cna", "法广": "rfi", "联合早报": "zaobao", "路透": "reuters", "美国之音": "voa",
+    "大纪元": "epochtimes", "德国之声": "dw", "BBC": "bbc", "自由亚洲电台": "rfa", "RTI 中央廣播電臺": "rti",
+    "Solidot": "solidot", "经济学人en": "economist", "Nei.st": "neist", "中国数字时代": "cdt", "纽约时报": "nytimes",
+    "维权网": "wqw", "金融时报": "ft", "CCTV新闻联播": "cctv", "寒冬": "bitterwinter", "端傳媒": "initium",
+}
+
+
+def post(front_matter: str = "", url: str = "https://example.org/a/1", path: str = "_posts/2021-01-01-x.md"):
+    head = f"---\n{front_matter}\n---\n" if front_matter else ""
+    return read_post(path, f"{head}<!--1609459200000-->\n[标题]({url})\n------\n\n<div>\n<p>正文。</p>\n</div>")
+
+
+@pytest.mark.parametrize("name,key", CORPUS_NAMES.items())
+def test_every_archive_name_of_the_corpus_has_a_stable_key(name, key):
+    assert OUTLETS.by_name(name) == key
+    assert outlet_of_post(post(f"author: {name}")) == key
+
+
+def test_a_contributor_as_author_resolves_by_host_then_by_tags():
+    # 中国数字时代 posts name the contributor as author; the host or the category names the outlet
+    assert outlet_of_post(post("author: 最后领导人\ntags: [ 中国数字时代 ]", url="https://chinadigitaltimes.net/chinese/1")) == "cdt"
+    assert outlet_of_post(post("author: 一朵后浪\ncategories: [ 中国数字时代 ]", url="https://unknown.example/1")) == "cdt"
+
+
+def test_per_outlet_folders_even_with_the_quotes_and_newlines_the_archive_left_in_paths():
+    quoted = '"_posts/德国之声/1048029_《港区国安法》如何影響香港金融中心地位\n.md"'
+    assert outlet_of_post(post(url="https://unknown.example/1", path=quoted)) == "dw"
+
+
+def test_hosts_match_subdomains_and_unknown_hosts_get_a_slug_key():
+    assert outlet_of(url="https://cn.reuters.com/article/x") == "reuters"
+    assert outlet_of(url="https://www.thestandnews.com/politics/x") == "standnews"
+    assert outlet_of(url="https://news.un.org/zh/story/2026/11/1162311") == "un_news"
+    assert outlet_of_post(post(url="https://www.some-blog.example/2020/x")) == "some-blog-example"
+
+
+def test_outlets_without_a_dedicated_parser_get_the_generic_one_speaking_for_them():
+    parser = parser_for("rfi")
+    article = parser.from_archive(post("author: 法广", url="https://www.rfi.fr/cn/1"))
+    assert (article.outlet, article.parser) == ("rfi", "generic.V1")
+    assert parser_for("bbc").key == "bbc"
