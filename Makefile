@@ -18,8 +18,10 @@ demo: $(STAMP)  ## install, then ingest the offline replay site through the Pref
 test: $(STAMP)  ## install, then run every test (real PostgreSQL, local HTTP servers, real Prefect)
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)  ## extraction quality and speed against the gold set in ../shared
+bench: $(STAMP)  ## extraction quality and speed on the gold sets; the full-corpus import (needs ../shared)
 	$(BIN)/python bench/extraction_eval.py --trafilatura
+	$(BIN)/python bench/extraction_eval.py --trafilatura --labels tests/generic_gold/generic_dev.jsonl
+	$(BIN)/python bench/import_corpus.py
 
 clean:
 	rm -rf $(VENV) .newsmon .pytest_cache

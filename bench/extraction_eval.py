@@ -1,7 +1,9 @@
-"""Score `newsmon parse` against the gold bodies of ../shared/labels/extraction_dev.jsonl (character-bigram F1).
+"""Score `newsmon parse` against hand-cut gold bodies (character-bigram F1).
 
     python bench/extraction_eval.py [--labels PATH] [--trafilatura] [--show N]
 
+--labels: ../shared/labels/extraction_dev.jsonl (Zaobao, VOA, BBC; the default) or
+tests/generic_gold/generic_dev.jsonl (20 posts of 15 other outlets, read by the generic parser).
 Prints per-outlet mean/min F1 for newsmon's parsers (and trafilatura's `extract` on the same HTML, if asked).
 """
 
@@ -38,7 +40,8 @@ def main() -> None:
         elapsed["newsmon"] += time.perf_counter() - started
         predicted = "\n".join(result.get("paragraphs", []))
         f1 = bigram_prf(predicted, gold)[2]
-        scores[row["outlet"]]["newsmon"].append(f1)
+        outlet = row.get("outlet") or result.get("outlet", "?")
+        scores[outlet]["newsmon"].append(f1)
         worst.append((f1, row, result))
         if args.trafilatura:
             import trafilatura
@@ -47,14 +50,18 @@ def main() -> None:
             started = time.perf_counter()
             text = trafilatura.extract(post.html, url=post.url) or ""
             elapsed["trafilatura"] += time.perf_counter() - started
-            scores[row["outlet"]]["trafilatura"].append(bigram_prf(text, gold)[2])
+            scores[outlet]["trafilatura"].append(bigram_prf(text, gold)[2])
     for outlet, by_tool in scores.items():
         for tool, values in by_tool.items():
-            print(f"{outlet:8} {tool:12} mean F1 {statistics.mean(values):.4f}  min {min(values):.4f}  n={len(values)}")
+            print(f"{outlet:12} {tool:12} mean F1 {statistics.mean(values):.4f}  min {min(values):.4f}  n={len(values)}")
+    for tool in ("newsmon", "trafilatura"):
+        values = [f1 for by_tool in scores.values() for f1 in by_tool.get(tool, [])]
+        if values:
+            print(f"{'all':12} {tool:12} mean F1 {statistics.mean(values):.4f}  min {min(values):.4f}  n={len(values)}")
     for tool, seconds in elapsed.items():
         print(f"{tool:12} {seconds / len(rows) * 1000:.2f} ms/post")
     for f1, row, result in sorted(worst, key=lambda w: w[0])[: args.show]:
-        print(f"\n== {f1:.4f} {row['outlet']} {row['path']} {result.get('error', '')}")
+        print(f"\n== {f1:.4f} {result.get('outlet')} {row['path']} {result.get('error', '')}")
         got, want = result.get("paragraphs", []), row["paragraphs"]
         for p in got:
             if p not in want:

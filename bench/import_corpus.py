@@ -1,12 +1,13 @@
 """Import the archive corpus into fresh embedded databases and print what it costs.
 
-    python bench/import_corpus.py [--corpus PATH] [--sizes 1000,10000,0] [--trafilatura-posts 2000]
+    python bench/import_corpus.py [--corpus PATH] [--sizes 1000,10000,0] [--trafilatura-posts 0]
 
 For each size (0 = the whole corpus) the first N posts are imported, by the same code as
 `newsmon import --no-prefect`, into a new embedded PostgreSQL: wall time, posts/s, per-post cost, the outcome
 counts, and the time per 10k posts along the way (flat = cost does not grow with the table). Then peak RSS
 (this process and its worker processes; the PostgreSQL server is a separate process), and the extraction-only
-comparison with trafilatura's `extract` on the first posts of the corpus, one process each.
+comparison with trafilatura's `extract` on the same posts (the whole corpus unless --trafilatura-posts N), one
+process each.
 Targets (issue 3): whole corpus < 3 min on 2 cores, peak RSS < 1 GB, full/1k per-post cost < 1.3, at least 3x
 trafilatura's throughput.
 """
@@ -57,7 +58,8 @@ def import_fresh(path: Path, home: Path) -> tuple[float, object, list[float]]:
 
 
 def extraction_speed(corpus: Path, count: int) -> tuple[float, float]:
-    """ms/post of newsmon's parser and of trafilatura.extract on the same first `count` posts, one process each."""
+    """ms/post of newsmon's parser and of trafilatura.extract on the same first `count` posts (0: all), one
+    process each."""
     import trafilatura
 
     from parsers.archive import read_post
@@ -66,7 +68,7 @@ def extraction_speed(corpus: Path, count: int) -> tuple[float, float]:
     posts = []
     with gzip.open(corpus, "rt", encoding="utf-8") as source:
         for number, line in enumerate(source):
-            if number >= count:
+            if count and number >= count:
                 break
             record = json.loads(line)
             posts.append((record["path"], record["text"]))
@@ -92,7 +94,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", type=Path, default=ROOT.parent / "shared/corpus/archive-2020h2.jsonl.gz")
     ap.add_argument("--sizes", default="1000,10000,0", help="posts per run, 0 = the whole corpus")
-    ap.add_argument("--trafilatura-posts", type=int, default=2000)
+    ap.add_argument("--trafilatura-posts", type=int, default=0, help="0 = every post of the corpus; -1 = skip")
     args = ap.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="newsmon-bench-"))
     atexit.register(shutil.rmtree, scratch, True)  # runs after the embedded servers' own exit hooks stop them
@@ -117,9 +119,10 @@ def main() -> None:
     print(f"peak RSS: main process {own:.0f} MB, largest worker {workers:.0f} MB")
     if "full" in per_post and "1k" in per_post:
         print(f"per-post cost full/1k: {per_post['full'] / per_post['1k']:.2f}")
-    if args.trafilatura_posts:
+    if args.trafilatura_posts >= 0:
         ours, theirs = extraction_speed(args.corpus, args.trafilatura_posts)
-        print(f"extraction only, first {args.trafilatura_posts:,} posts, one process: newsmon {ours:.2f} ms/post, "
+        which = f"first {args.trafilatura_posts:,} posts" if args.trafilatura_posts else "every post"
+        print(f"extraction only, {which}, one process: newsmon {ours:.2f} ms/post, "
               f"trafilatura {theirs:.2f} ms/post ({theirs / ours:.1f}x)")
         if full_rate:
             ideal = 2 * 1000 / theirs  # trafilatura on both cores, extraction alone, no database

@@ -54,6 +54,7 @@ class Post:
     path: str  # the post's own path: a file, or the "path" of a JSON-lines record (failures are keyed by it)
     source: str  # where to read it again: a file, or "<file>:<line>" inside a JSON-lines file
     data: bytes | str  # file bytes, or the already-decoded text of a JSON record
+    as_text: bool | None = None  # a plain-text document, whatever the format option says (a retried one)
 
 
 @dataclass(frozen=True)
@@ -228,7 +229,9 @@ def parse_batch(records: list[Post | Failure], fmt: str, outlet: str | None) -> 
 
 def parse_record(post: Post, fmt: str = "auto", outlet: str | None = None) -> Parsed | Failure:
     """One post to an Article, or a Failure naming why not; never raises."""
-    as_text = fmt == "text" or fmt == "auto" and post.path.lower().endswith(".txt")
+    as_text = post.as_text
+    if as_text is None:
+        as_text = fmt == "text" or fmt == "auto" and post.path.lower().endswith(".txt")
     try:
         text = _decode(post.data, as_text)
     except UnicodeError as error:
@@ -250,10 +253,11 @@ def parse_record(post: Post, fmt: str = "auto", outlet: str | None = None) -> Pa
             fetched_at = from_epoch_ms(archived.epoch_ms) if archived.epoch_ms else article.published_at
             fetched_at, version = fetched_at or datetime.now(UTC), parser.version
     except ParseError as error:
-        return Failure(post.path, post.source, error.reason, str(error), key, _pack(post, as_text, text))
+        return Failure(post.path, post.source, error.reason, str(error), key, _pack(post, as_text))
     except Exception as error:  # a parser bug must cost one post, not the import
-        return Failure(post.path, post.source, "parser-crash", f"{type(error).__name__}: {error}", key, _pack(post, as_text, text))
-    return Parsed(post.path, queries.article_row(article, fetched_at, version), _pack(post, as_text, text), cleaned)
+        message = f"{type(error).__name__}: {error}"
+        return Failure(post.path, post.source, "parser-crash", message, key, _pack(post, as_text))
+    return Parsed(post.path, queries.article_row(article, fetched_at, version), _pack(post, as_text), cleaned)
 
 
 def _decode(data: bytes | str, as_text: bool) -> str:
@@ -268,11 +272,9 @@ def _decode(data: bytes | str, as_text: bool) -> str:
         return decode_html(data, "text/plain")[0]  # documents come in GBK and Big5 too
 
 
-def _pack(post: Post, as_text: bool, text: str | None = None) -> queries.PackedRaw:
-    if text is not None:
-        content = text.encode("utf-8")
-    else:
-        content = post.data if isinstance(post.data, bytes) else post.data.encode("utf-8", "surrogatepass")
+def _pack(post: Post, as_text: bool) -> queries.PackedRaw:
+    """The post exactly as read (NUL bytes and all: raw inputs are bytes), for re-parsing and retries."""
+    content = post.data if isinstance(post.data, bytes) else post.data.encode("utf-8", "surrogatepass")
     content_type = "text/plain" if as_text else "text/markdown"
     return queries.pack_raw(RawInput("archive_post", content, url=post.path, content_type=content_type))
 
@@ -417,11 +419,12 @@ def import_paths(
 
 
 def worth_bulk_load(input_bytes: int, engine: Engine) -> bool:
-    """Whether an input this size is large enough, next to the articles already stored, for bulk_load."""
+    """Whether an input this size could at least double the articles table: then rebuilding the search indexes
+    once costs less than keeping them up to date (a re-import of what is stored is not worth it)."""
     expected_posts = input_bytes / 2_000  # a compressed archive post is about 2 kB, a plain one about 5 kB
     with engine.connect() as connection:
         stored = connection.scalar(sa.text("SELECT greatest(reltuples, 0) FROM pg_class WHERE relname = 'articles'"))
-    return expected_posts >= BULK_MIN_POSTS and expected_posts >= (stored or 0) / 4
+    return expected_posts >= max(BULK_MIN_POSTS, stored or 0)
 
 
 def retry_failed(
@@ -436,7 +439,8 @@ def retry_failed(
     for failure in failures:
         raw = queries.failure_raw_input(failure)
         if raw is not None:
-            records.append(Post(failure.item_key, failure.url or failure.item_key, raw.content))
+            as_text = raw.content_type == "text/plain"
+            records.append(Post(failure.item_key, failure.url or failure.item_key, raw.content, as_text))
         else:
             records.extend(_read_again(reader, failure.url or failure.item_key))
     report = import_records(iter(records), engine, fmt=fmt, outlet=outlet, workers=1)

@@ -81,7 +81,7 @@ def cmd_parse(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from .replay import ReplayServer, load_manifest
+    from .replay import ARCHIVE, ReplayServer
 
     with ReplayServer() as replay:
         if args.serve:
@@ -96,8 +96,7 @@ def cmd_demo(args) -> int:
     # then an archive of the same stories, as a user with history would import it: only the unpolled one is new
     from flows.backfill import import_archives
 
-    archive = replay.site_dir / load_manifest()["archive"]["path"]
-    state = import_archives(paths=[str(archive)], return_state=True)
+    state = import_archives(paths=[str(ARCHIVE)], return_state=True)
     print(f"archive import {state.name}: {state.message}")
     return polled or (0 if state.is_completed() else 1)
 

@@ -1147,17 +1147,16 @@ def build(shared: Path) -> Site:
         "faults": faults,
     }
     manifest["archive"] = {
-        "path": ARCHIVE_PATH,
+        "path": "../archive/extraction_dev.jsonl.gz",
         "about": "The 45 extraction_dev posts as a news archive stores them ({path, text} JSON lines): the same "
         "stories the feeds above serve, for importing an archive after live polling (it must add nothing).",
     }
-    site.add(ARCHIVE_PATH, archive_jsonl(shared))
     site.add("MANIFEST.json", json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
     site.add("_routes.json", json.dumps(routes, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
     return site
 
 
-ARCHIVE_PATH = "_archive/extraction_dev.jsonl.gz"
+ARCHIVE = REPO / "newsmon" / "replay" / "archive" / "extraction_dev.jsonl.gz"  # beside the site: not served
 
 
 def archive_jsonl(shared: Path) -> bytes:
@@ -1175,6 +1174,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     site = build(args.shared.resolve())
     site.write(args.out)
+    ARCHIVE.parent.mkdir(parents=True, exist_ok=True)
+    ARCHIVE.write_bytes(archive_jsonl(args.shared.resolve()))
     size = sum(len(b) for b in site.files.values())
     print(f"wrote {len(site.files)} files, {size / 1024:.0f} KiB, to {args.out}")
     return 0

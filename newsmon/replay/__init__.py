@@ -10,7 +10,10 @@ from pathlib import Path
 
 from newsmon.replay.server import SITE_DIR, ReplayServer, replay_url, site_path_of
 
-__all__ = ["SITE_DIR", "ReplayServer", "load_manifest", "replay_url", "site_path_of"]
+__all__ = ["ARCHIVE", "SITE_DIR", "ReplayServer", "load_manifest", "replay_url", "site_path_of"]
+
+# The replayed Zaobao, BBC and VOA stories as a news archive keeps them, for `newsmon import` after polling.
+ARCHIVE = Path(__file__).with_name("archive") / "extraction_dev.jsonl.gz"
 
 
 def load_manifest(site_dir: Path | str = SITE_DIR) -> dict:

@@ -1,14 +1,10 @@
 """The import-archives flow for real (test harness server): chunks as tasks, progress and summary artifacts."""
 
-import json
-from pathlib import Path
-
 import pytest
 
-pytestmark = pytest.mark.prefect
+from newsmon.replay import ARCHIVE
 
-SITE = Path(__file__).resolve().parents[2] / "newsmon" / "replay" / "site"
-ARCHIVE = SITE / json.loads((SITE / "MANIFEST.json").read_text(encoding="utf-8"))["archive"]["path"]
+pytestmark = pytest.mark.prefect
 
 
 def test_chunked_import_then_a_second_run_that_reads_everything_again(prefect_harness, db):

@@ -13,7 +13,7 @@ from sqlmodel import select
 from newsmon import backfill
 from newsmon.config import load_registry
 from newsmon.ingest import ingest_source, make_fetcher
-from newsmon.replay.server import ReplayServer
+from newsmon.replay import ARCHIVE, ReplayServer
 from parsers.parse import parse_post
 from storage import queries
 from storage.engine import session
@@ -95,7 +95,7 @@ def test_importing_an_archive_after_live_polling_adds_nothing(db):
     }
     with session(db) as s:
         before = s.exec(select(sa.func.count()).select_from(Article)).one()
-    report = backfill.import_paths([str(SITE / manifest["archive"]["path"])], db, workers=2)
+    report = backfill.import_paths([str(ARCHIVE)], db, workers=2)
     assert report.read == 45 and report.accounted
     # every archived story the feeds served is already a row; only those they do not serve are new
     assert report.new == 45 - len(served)

@@ -10,6 +10,7 @@ from newsmon.ingest import ingest_source, make_fetcher
 from newsmon.replay import load_manifest
 from newsmon.replay.server import ReplayServer
 from parsers.score import bigram_prf
+from parsers.urls import canonical_url
 from storage import models
 from storage.engine import session
 
@@ -68,7 +69,7 @@ def test_demo_sources_store_every_article_once_and_cut_bodies_like_the_gold(db, 
     by_url = {a.url: a for a in articles}
     scores = {}
     for url, paragraphs in gold.items():
-        stored = by_url[url.split("?")[0]]
+        stored = by_url[canonical_url(url)]
         scores[url] = bigram_prf("\n".join(stored.paragraphs), "\n".join(paragraphs))[2]
     assert min(scores.values()) >= 0.98, sorted(scores.items(), key=lambda kv: kv[1])[:3]
     bbc = by_url["https://www.bbc.com/zhongwen/simp/chinese-news-65032731"]
