@@ -45,6 +45,7 @@ POST_SUFFIXES = (".md", ".markdown", ".html", ".htm", ".txt")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")
 FORMATS = ("auto", "archive", "text")
 DOCUMENTS_OUTLET = "documents"
+UNDATED = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -79,10 +80,10 @@ class Parsed:
 class ImportReport:
     read: int = 0
     new: int = 0
-    duplicates: int = 0  # same text already stored (or an older text than the stored one)
+    duplicates: int = 0  # same text already stored (or a text not newer than the stored one)
     revisions: int = 0
     failed: int = 0
-    older: int = 0  # of the duplicates: texts older than the stored one, which stays
+    older: int = 0  # of the duplicates: other texts not newer than the stored one, which stays
     failures: Counter = field(default_factory=Counter)  # reason -> count
     failure_paths: dict[str, list[str]] = field(default_factory=dict)  # reason -> first paths
     cleaned: Counter = field(default_factory=Counter)  # repair -> count (the posts were stored)
@@ -110,7 +111,7 @@ class ImportReport:
         out = [
             f"posts read {self.read:,} in {self.seconds:.1f} s ({rate:,.0f} posts/s)",
             f"  new        {self.new:,}",
-            f"  duplicates {self.duplicates:,}" + (f" (of which {self.older:,} older than the stored text)" if self.older else ""),
+            f"  duplicates {self.duplicates:,}" + (f" (of which {self.older:,} other texts, not newer than the stored one)" if self.older else ""),
             f"  revisions  {self.revisions:,}",
             f"  failed     {self.failed:,}",
         ]
@@ -249,9 +250,10 @@ def parse_record(post: Post, fmt: str = "auto", outlet: str | None = None) -> Pa
             key = outlet or outlet_of_post(archived)
             parser = parser_for(key)
             article = parser.from_archive(archived)
-            # the archive's own time, so that an older copy of a text never replaces a newer one
+            # the archive's own time, so that an older copy of a text never replaces a newer one; a post with no
+            # time at all counts as older than anything stored
             fetched_at = from_epoch_ms(archived.epoch_ms) if archived.epoch_ms else article.published_at
-            fetched_at, version = fetched_at or datetime.now(UTC), parser.version
+            fetched_at, version = fetched_at or UNDATED, parser.version
     except ParseError as error:
         return Failure(post.path, post.source, error.reason, str(error), key, _pack(post, as_text))
     except Exception as error:  # a parser bug must cost one post, not the import

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from .model import ParseError
 
+_DATED = re.compile(r"\s*日期[:：]\s*([^\n]+)\n")
 _EPOCH = re.compile(r"<!--\s*(\d{10,13})\s*-->")
 _LINK = re.compile(r"^\[(?P<title>.*)\]\((?P<url>[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)\)\s*$")
 
@@ -25,6 +26,7 @@ class ArchivePost:
     title: str = ""
     url: str = ""
     epoch_ms: int | None = None
+    dated: str = ""  # a "日期：Sat, 20 Jun 2020 13:33:41 +0000" line some per-outlet folders have instead of an epoch
     html: str = ""
 
     @property
@@ -54,6 +56,9 @@ def read_post(path: str, text: str) -> ArchivePost:
     if link and len(lines) > 1 and set(lines[1].strip()) == {"-"}:
         post.title, post.url = link.group("title"), link.group("url")
         rest = lines[2] if len(lines) > 2 else ""
+        dated = _DATED.match(rest)
+        if dated:
+            post.dated, rest = dated.group(1).strip(), rest[dated.end() :]
     post.title = post.front_matter.get("title") or post.title
     post.url = post.front_matter.get("from") or post.url
     post.html = rest.strip()

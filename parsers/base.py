@@ -119,7 +119,7 @@ class OutletParser:
         """The archive's epoch header is the feed's pubDate as the archiver read it."""
         if post.epoch_ms is not None:
             return from_epoch_ms(post.epoch_ms), f"<!--{post.epoch_ms}-->"
-        raw = post.front_matter.get("date")
+        raw = post.front_matter.get("date") or post.dated or None
         return self.published(raw), raw
 
     # entry points ---------------------------------------------------------------------------------------

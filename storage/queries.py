@@ -121,7 +121,7 @@ def store_article(
 ) -> StoreResult:
     """Insert the article, or record a new revision of it if its text changed, or nothing if not.
 
-    A text fetched before the stored one (fetched_at earlier than its updated_at) never replaces it.
+    A text fetched no later than the stored one (fetched_at up to its updated_at) never replaces it.
     Safe under concurrent runs: the insert is ON CONFLICT DO NOTHING and the update path locks the row.
     """
     row = article_row(article, fetched_at, parser_version)
@@ -150,7 +150,7 @@ def _store_existing(session: Session, row: dict[str, Any], packed: PackedRaw | N
     if existing.content_hash == row["content_hash"]:
         session.flush()
         return StoreResult("duplicate", existing.id)
-    if fetched_at < existing.updated_at:
+    if fetched_at <= existing.updated_at:  # equal: two texts of one moment; the first stored stays
         session.flush()
         return StoreResult("older", existing.id)
 

@@ -206,3 +206,24 @@ def test_failures_of_imports_and_of_polling_are_kept_apart(db, stage_filter):
     assert keys == (["_posts/x.md"] if stage_filter else ["guid-1"])
     with session(db) as s:
         assert s.exec(select(ItemFailure.reason).where(ItemFailure.item_key == "guid-1")).one() == "fetch"
+
+
+def test_two_texts_of_one_article_keep_the_newest_and_a_reimport_changes_nothing(db, tmp_path):
+    path, text = archive_posts()[-1]
+    epoch = text.split("<!--", 1)[1].split("-->", 1)[0]
+    edited = text.replace("</p>", "（更正）</p>", 1)
+    later = edited.replace(f"<!--{epoch}-->", f"<!--{int(epoch) + 60_000}-->")
+    same_time = text.replace("</p>", "（另一版本）</p>", 1)
+    source = write_jsonl_gz(tmp_path / "posts.jsonl.gz", [(path, later), (path, text), (path, same_time)])
+    first = backfill.import_paths([str(source)], db)
+    assert (first.new, first.revisions, first.duplicates, first.older) == (1, 0, 2, 2)  # the later text stays
+    again = backfill.import_paths([str(source)], db)
+    assert (again.new, again.revisions, again.duplicates) == (0, 0, 3)
+    with session(db) as s:
+        assert "（更正）" in s.exec(select(Article.body)).one()
+    # in the other order, the later text arrives last and becomes a revision; the same-time one does not
+    with db.begin() as conn:
+        conn.exec_driver_sql("TRUNCATE articles RESTART IDENTITY CASCADE")
+    source = write_jsonl_gz(tmp_path / "posts.jsonl.gz", [(path, text), (path, same_time), (path, later)])
+    ordered = backfill.import_paths([str(source)], db)
+    assert (ordered.new, ordered.revisions, ordered.duplicates) == (1, 1, 1)
