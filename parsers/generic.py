@@ -90,13 +90,22 @@ class Generic(OutletParser):
         images = h.images(root)
         drop_noise(root)
         body = densest_element(root) if is_page else root
-        paragraphs = [block.text for block in h.blocks(body) if not is_boilerplate(block)]
-        return Extract(cut_junk_tail(paragraphs), images, [], self.page_layouts[0] if is_page else self.layouts[0], root)
+        paragraphs = cut_junk_tail([block.text for block in h.blocks(body) if not is_boilerplate(block)])
+        if not paragraphs and not is_page:
+            paragraphs = headline_list(markup)
+        return Extract(paragraphs, images, [], self.page_layouts[0] if is_page else self.layouts[0], root)
 
     def article(self, **fields):
         article = super().article(**fields)
         article.outlet = self.outlet.key
         return article
+
+
+def headline_list(markup: str | bytes) -> list[str]:
+    """A feed item that is nothing but a list of links (a bulletin's running order, 新闻联播 文字版) has its
+    headlines as its text."""
+    root = h.parse_html(markup)
+    return [text for li in root.iter("li") if (text := h.text_of(li))]
 
 
 def drop_noise(root: html.HtmlElement) -> None:

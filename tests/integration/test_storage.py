@@ -90,7 +90,8 @@ def test_dedup_key_ladder(db):
 
     # without an id, the URL identifies the article, so a new title there is an update
     assert store(db, make_article(article_id=None)).outcome == "new"
-    assert store(db, make_article(article_id=None, title="新标题", paragraphs=["新正文"])).outcome == "updated"
+    later = FETCHED + timedelta(minutes=5)
+    assert store(db, make_article(article_id=None, title="新标题", paragraphs=["新正文"]), fetched_at=later).outcome == "updated"
     # keys are per outlet
     assert store(db, make_article(outlet="voa")).outcome == "new"
     assert count(db, models.Article) == 2
@@ -253,13 +254,22 @@ def test_feed_health_counters_and_validators(db):
     assert entry.id == 1 and count(db, models.FetchLog) == 1
 
 
+def test_a_text_not_newer_than_the_stored_one_never_replaces_it(db):
+    store(db, make_article(), fetched_at=FETCHED)
+    assert store(db, make_article(paragraphs=["同一时刻的另一版本"]), fetched_at=FETCHED).outcome == "older"
+    assert store(db, make_article(paragraphs=["更早的版本"]), fetched_at=FETCHED - timedelta(days=1)).outcome == "older"
+    assert store(db, make_article(paragraphs=["更新的版本"]), fetched_at=FETCHED + timedelta(hours=1)).outcome == "updated"
+    with Session(db) as db_session:
+        assert queries.get_article(db_session, 1).paragraphs == ["更新的版本"]
+
+
 def test_raw_input_round_trips_compressed(db):
     html = ("<p>联合国安理会召开紧急会议</p>" * 500).encode()
     page = RawInput(kind="page", content=html, url="https://www.bbc.com/zhongwen/simp/world-1", content_type="text/html")
     store(db, make_article(), page)
     store(db, make_article(), page)  # duplicate: nothing new to keep
     edited_page = RawInput(kind="page", content=html + "<p>更新</p>".encode(), url=page.url, content_type="text/html")
-    store(db, make_article(paragraphs=["更新"]), edited_page)
+    store(db, make_article(paragraphs=["更新"]), edited_page, fetched_at=FETCHED + timedelta(minutes=5))
 
     with Session(db) as db_session:
         rows = db_session.exec(select(models.RawInput).order_by(models.RawInput.id)).all()
