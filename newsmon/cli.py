@@ -48,6 +48,21 @@ def _parser() -> argparse.ArgumentParser:
     cmd.add_argument("--max-post-mb", type=float, default=10.0, help="posts larger than this fail as too-large")
     cmd.set_defaults(handler=cmd_import)
 
+    cmd = sub.add_parser("classify", help='UN relevance of JSON lines {"id","title","text"} on stdin, in order')
+    cmd.set_defaults(handler=cmd_classify)
+
+    cmd = sub.add_parser("alerts", help="UN alerts: list them, test a channel, send what is pending")
+    cmd.add_argument("action", choices=["list", "test", "retry"])
+    cmd.add_argument("channel", nargs="?", help="for test: the channel name from the [alerts] config")
+    cmd.add_argument("--status", choices=["pending", "failed", "sent"])
+    cmd.add_argument("--limit", type=int, default=50)
+    cmd.set_defaults(handler=cmd_alerts)
+
+    cmd = sub.add_parser("un", help="UN relevance: why an article got its level; rescore after a lexicon change")
+    cmd.add_argument("action", choices=["explain", "rescore"])
+    cmd.add_argument("article_id", nargs="?", type=int)
+    cmd.set_defaults(handler=cmd_un)
+
     cmd = sub.add_parser("db", help="database maintenance")
     cmd.add_argument("action", choices=["upgrade", "status", "url"])
     cmd.set_defaults(handler=cmd_db)
@@ -81,9 +96,11 @@ def cmd_parse(args) -> int:
 
 
 def cmd_demo(args) -> int:
+    from alerts.receiver import WebhookReceiver
+
     from .replay import ARCHIVE, ReplayServer
 
-    with ReplayServer() as replay:
+    with ReplayServer() as replay, WebhookReceiver() as receiver:
         if args.serve:
             print(f"replay site at {replay.base_url} (Ctrl-C to stop)")
             try:
@@ -91,8 +108,13 @@ def cmd_demo(args) -> int:
                     time.sleep(3600)
             except KeyboardInterrupt:
                 return 0
-        print(f"newsmon demo: replay site at {replay.base_url}, database {_database_label()}")
+        os.environ["NEWSMON_SOURCES"] = str(_demo_registry(receiver.url))
+        print(f"newsmon demo: replay site at {replay.base_url}, database {_database_label()}, "
+              f"alerts to a webhook at {receiver.url}")
         polled = _run_flow(outlets=None, replay_base=replay.base_url)
+        print(f"the webhook received {len(receiver.received)} alert(s)" + (":" if receiver.received else ""))
+        for message in receiver.received:
+            print(f"  {message['json']['title']}")
     # then an archive of the same stories, as a user with history would import it: only the unpolled one is new
     from flows.backfill import import_archives
 
@@ -101,8 +123,23 @@ def cmd_demo(args) -> int:
     return polled or (0 if state.is_completed() else 1)
 
 
+def _demo_registry(webhook: str) -> Path:
+    """The packaged registry with one more alert channel: the demo's local webhook. The channel keeps its name
+    from run to run, so a second demo alerts nothing it alerted before."""
+    from .config import DEFAULT_SOURCES
+
+    text = DEFAULT_SOURCES.read_text(encoding="utf-8").replace(
+        "channels = [", f'channels = [\n  {{ name = "demo-webhook", url = "{webhook}", format = "markdown" }},', 1
+    )
+    path = home() / "demo-sources.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 def cmd_run(args) -> int:
     if args.no_prefect:
+        from alerts.deliver import deliver_pending
         from storage.engine import get_engine, upgrade
 
         from .config import load_registry
@@ -113,10 +150,12 @@ def cmd_run(args) -> int:
         reports = []
         with make_fetcher(registry) as fetcher:
             for source in registry.select(args.outlet):
-                reports.append(ingest_source(source, fetcher, get_engine()))
+                reports.append(ingest_source(source, fetcher, get_engine(), alerts=registry.alerts))
                 print(reports[-1].line(), flush=True)
         _print_summary(reports)
-        return 1 if any(r.errors for r in reports) else 0
+        delivery = deliver_pending(get_engine(), registry.alerts)
+        print(delivery.line())
+        return 1 if any(r.errors for r in reports) or delivery.failed else 0
     return _run_flow(outlets=args.outlet, replay_base=None)
 
 
@@ -202,6 +241,94 @@ class _ProgressBar:
             self.last_line = time.monotonic()
             share = reader.bytes_done / reader.bytes_total if reader.bytes_total else 0
             print(f"importing: {report.read:,} posts, {rate:,.0f} posts/s, {share:.0%} of the input", file=sys.stderr)
+
+
+def cmd_alerts(args) -> int:
+    from alerts.deliver import deliver_pending, send_apprise
+    from alerts.message import AlertFacts, render
+    from storage import queries
+    from storage.engine import get_engine, session, upgrade
+
+    from .config import load_registry
+
+    settings = load_registry().alerts
+    engine = get_engine()
+    upgrade(engine)
+    if args.action == "list":
+        with session(engine) as s:
+            for alert, article in queries.list_alerts(s, args.status, args.limit):
+                state = (f"sent {alert.sent_at:%Y-%m-%d %H:%M}" if alert.sent_at
+                         else f"failed x{alert.attempts}: {alert.last_error}" if alert.attempts else "pending")
+                print(f"{alert.id:>6}  {alert.channel:14} {alert.level:7} {state}\n        {article.outlet}: {article.title}")
+        return 0
+    if args.action == "test":
+        if not args.channel:
+            print("newsmon alerts test: name a channel", file=sys.stderr)
+            return 2
+        try:
+            channel = settings.channel(args.channel)
+        except KeyError as error:
+            print(f"newsmon alerts test: {error.args[0]}", file=sys.stderr)
+            return 2
+        facts = AlertFacts("newsmon test alert: 安理会 *test* <b>", "newsmon", None, "core", ["Security Council"],
+                           "This is a test of the channel.", "https://example.org/newsmon-test")
+        title, body = render(facts, channel.format, settings.zone)
+        try:
+            send_apprise(channel, title, body, [facts], [])
+        except Exception as error:
+            print(f"{channel.name}: failed: {error}", file=sys.stderr)
+            return 1
+        print(f"{channel.name}: sent")
+        return 0
+    report = deliver_pending(engine, settings)
+    print(report.line())
+    if report.waiting:
+        print(f"waiting for a Prefect run: {', '.join(report.waiting)}")
+    return 1 if report.failed else 0
+
+
+def cmd_un(args) -> int:
+    from relevance.classify import load_lexicon
+    from storage.engine import get_engine, upgrade
+
+    from . import unscore
+
+    engine = get_engine()
+    upgrade(engine)
+    if args.action == "rescore":
+        counts = unscore.rescore(engine, load_lexicon())
+        print(f"rescored {counts['scored']:,} articles with {load_lexicon().fingerprint}: "
+              + ", ".join(f"{level} {n:,}" for level, n in counts["levels"].items()))
+        return 0
+    if args.article_id is None:
+        print("newsmon un explain: give an article id (newsmon search shows them)", file=sys.stderr)
+        return 2
+    text = unscore.explain(engine, args.article_id)
+    if text is None:
+        print(f"no article {args.article_id}", file=sys.stderr)
+        return 1
+    print(text)
+    return 0
+
+
+def cmd_classify(args) -> int:
+    from relevance.classify import classify, load_lexicon
+    from relevance.text import paragraphs_of
+
+    lexicon = load_lexicon()
+    failed = 0
+    for number, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            request = json.loads(line)
+            relevance = classify(str(request.get("title") or ""), paragraphs_of(str(request.get("text") or "")), lexicon)
+            answer = {"id": request.get("id"), **relevance.to_json()}
+        except (ValueError, AttributeError) as error:  # one bad line gets an error line, the rest go on
+            failed += 1
+            answer = {"id": None, "error": f"line {number}: {error}"}
+        print(json.dumps(answer, ensure_ascii=False), flush=True)
+    return 1 if failed else 0
 
 
 def _print_summary(reports) -> None:

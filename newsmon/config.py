@@ -7,6 +7,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from alerts.settings import AlertSettings, alert_settings
 from parsers.urls import host_of
 
 DEFAULT_SOURCES = Path(__file__).with_name("sources.toml")
@@ -37,6 +38,7 @@ class Registry:
     sources: dict[str, Source]
     user_agent: str
     path: Path = field(default=DEFAULT_SOURCES)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
 
     def select(self, keys: list[str] | None) -> list[Source]:
         unknown = set(keys or ()) - set(self.sources)
@@ -73,4 +75,6 @@ def load_registry(path: Path | None = None) -> Registry:
             concurrency=int(politeness.get("concurrency", 2)),
             delay_seconds=float(politeness.get("delay_seconds", 1.0)),
         )
-    return Registry(sources=sources, user_agent=data.get("user_agent", "newsmon/0.1"), path=path)
+    return Registry(
+        sources=sources, user_agent=data.get("user_agent", "newsmon/0.1"), path=path, alerts=alert_settings(data)
+    )

@@ -19,6 +19,9 @@ from parsers.model import Article, ParseError, RawInput
 from storage import queries
 from storage.engine import session
 
+from alerts.outbox import score_and_queue
+from alerts.settings import AlertSettings
+
 from .config import Registry, Source
 
 ITEM_WORKERS = 4
@@ -112,9 +115,10 @@ def retry_items(source: Source, engine: Engine, seen: list[FeedItem]) -> list[Fe
 
 
 def process_item(
-    source: Source, item: FeedItem, fetcher: Fetcher, engine: Engine, run_id=None
+    source: Source, item: FeedItem, fetcher: Fetcher, engine: Engine, run_id=None, alerts: AlertSettings | None = None
 ) -> tuple[str, str | None]:
-    """Store one feed item as an article: (new|updated|duplicate, None), or record the failure: (failed, why)."""
+    """Store one feed item as an article, scored for UN relevance with its alerts queued in the same transaction:
+    (new|updated|duplicate, None), or record the failure: (failed, why)."""
     parser = parser_for(source.parser)
     try:
         if not item.link:
@@ -134,7 +138,9 @@ def process_item(
         if not article.paragraphs:
             raise ItemFailed("parse", f"empty body: no paragraphs in {'the page' if page else 'the feed item'}", "empty")
         with session(engine) as s:
-            result = queries.store_article(s, article, raw, datetime.now(UTC), parser.version)
+            now = datetime.now(UTC)
+            result = queries.store_article(s, article, raw, now, parser.version)
+            score_and_queue(s, result.id, article, result.outcome, alerts, now)
             queries.resolve_item_failure(s, source.key, item.key)
         return result.outcome, None
     except ItemFailed as failure:
@@ -175,10 +181,16 @@ def _log_fetch(s, source: Source, kind: str, started: datetime, result, error: s
 
 
 def process_items(
-    source: Source, items: list[FeedItem], fetcher: Fetcher, engine: Engine, report: OutletReport, run_id=None
+    source: Source,
+    items: list[FeedItem],
+    fetcher: Fetcher,
+    engine: Engine,
+    report: OutletReport,
+    run_id=None,
+    alerts: AlertSettings | None = None,
 ) -> OutletReport:
     with ThreadPoolExecutor(max_workers=ITEM_WORKERS) as pool:
-        outcomes = list(pool.map(lambda item: process_item(source, item, fetcher, engine, run_id), items))
+        outcomes = list(pool.map(lambda item: process_item(source, item, fetcher, engine, run_id, alerts), items))
     for item, (outcome, error) in zip(items, outcomes):
         if outcome in ("duplicate", "older"):
             report.duplicates += 1
@@ -199,9 +211,11 @@ def collect_items(source: Source, fetcher: Fetcher, engine: Engine, run_id=None)
     return items + retries, report
 
 
-def ingest_source(source: Source, fetcher: Fetcher, engine: Engine, run_id=None) -> OutletReport:
+def ingest_source(
+    source: Source, fetcher: Fetcher, engine: Engine, run_id=None, alerts: AlertSettings | None = None
+) -> OutletReport:
     started = time.perf_counter()
     items, report = collect_items(source, fetcher, engine, run_id)
-    process_items(source, items, fetcher, engine, report, run_id)
+    process_items(source, items, fetcher, engine, report, run_id, alerts)
     report.seconds = time.perf_counter() - started
     return report

@@ -153,6 +153,45 @@ class ItemFailure(SQLModel, table=True):
     resolved_at: datetime | None = None
 
 
+class ArticleRelevance(SQLModel, table=True):
+    """How an article concerns the United Nations (relevance.classify), as of the model that scored it."""
+
+    __tablename__ = "article_relevance"
+    __table_args__ = (Index("ix_article_relevance_level", "level"),)
+
+    article_id: int = Field(
+        sa_column=Column(BigInteger, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    )
+    level: str  # core, mention or none
+    score: float
+    bodies: list[str] = Field(default_factory=list, sa_column=_jsonb_list())
+    evidence: list[dict] = Field(default_factory=list, sa_column=_jsonb_list())
+    model: str  # the lexicon's fingerprint; `newsmon un rescore` redoes rows of other models
+    scored_at: datetime
+
+
+class Alert(SQLModel, table=True):
+    """The alert outbox: one row per article and channel, written in the transaction that stores the article,
+    sent by a separate step. The unique key is what makes an alert happen once."""
+
+    __tablename__ = "alert_outbox"
+    __table_args__ = (
+        UniqueConstraint("article_id", "channel", name="uq_alert_outbox_article_channel"),
+        Index("ix_alert_outbox_pending", "channel", "created_at", postgresql_where=text("sent_at IS NULL")),
+    )
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)
+    article_id: int = Field(sa_column=_article_fk())
+    channel: str
+    level: str
+    created_at: datetime
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
+    last_error: str | None = Field(default=None, sa_type=Text)
+    last_attempt_at: datetime | None = None
+    sent_at: datetime | None = None
+
+
 NEWSMON_TABLES = [
-    model.__table__ for model in (Source, Feed, FetchLog, Article, ArticleRevision, RawInput, ItemFailure)
+    model.__table__
+    for model in (Source, Feed, FetchLog, Article, ArticleRevision, RawInput, ItemFailure, ArticleRelevance, Alert)
 ]

@@ -12,7 +12,17 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, select
 
 from parsers import model as parsed
-from storage.models import Article, ArticleRevision, Feed, FetchLog, ItemFailure, RawInput, Source
+from storage.models import (
+    Alert,
+    Article,
+    ArticleRelevance,
+    ArticleRevision,
+    Feed,
+    FetchLog,
+    ItemFailure,
+    RawInput,
+    Source,
+)
 
 
 IMPORT_STAGE = "import"  # failures of archive imports, retried by `newsmon import --retry-failed`, not by polling
@@ -454,3 +464,82 @@ def find_article(session: Session, outlet: str, key: str) -> Article | None:
 def feed_health(session: Session) -> list[Feed]:
     """Every feed with its health counters, by outlet then URL."""
     return list(session.exec(select(Feed).order_by(Feed.outlet, Feed.url)))
+
+
+# --- UN relevance and the alert outbox ---
+
+
+def save_relevance(session: Session, article_id: int, relevance: dict, model: str, scored_at: datetime) -> None:
+    """Store (or replace) an article's relevance: relevance.classify's to_json()."""
+    values = {
+        "level": relevance["level"],
+        "score": relevance["score"],
+        "bodies": strip_nul(relevance["bodies"]),
+        "evidence": strip_nul(relevance["evidence"]),
+        "model": model,
+        "scored_at": scored_at,
+    }
+    session.exec(
+        insert(ArticleRelevance)
+        .values(article_id=article_id, **values)
+        .on_conflict_do_update(index_elements=["article_id"], set_=values)
+    )
+
+
+def enqueue_alerts(session: Session, article_id: int, level: str, channels: list[str], created_at: datetime) -> int:
+    """One outbox row per channel for the article, unless it has one already (a revision alerts no more)."""
+    if not channels:
+        return 0
+    rows = [{"article_id": article_id, "channel": c, "level": level, "created_at": created_at} for c in channels]
+    result = session.exec(
+        insert(Alert).values(rows).on_conflict_do_nothing(index_elements=["article_id", "channel"]).returning(Alert.id)
+    )
+    return len(result.all())
+
+
+def claim_pending_alerts(session: Session, channel: str, limit: int | None = None) -> list[Alert]:
+    """Unsent alerts of a channel, oldest first, locked until the session ends; rows another run holds are skipped,
+    so two overlapping runs never send the same alert."""
+    statement = (
+        select(Alert)
+        .where(Alert.channel == channel, Alert.sent_at.is_(None))
+        .order_by(Alert.created_at, Alert.id)
+        .with_for_update(skip_locked=True)
+    )
+    return list(session.exec(statement.limit(limit) if limit else statement))
+
+
+def alert_view(session: Session, alert_ids: list[int]) -> dict[int, tuple[Article, ArticleRelevance | None]]:
+    """The article and relevance behind each alert, for the message."""
+    rows = session.exec(
+        select(Alert.id, Article, ArticleRelevance)
+        .join(Article, Article.id == Alert.article_id)
+        .join(ArticleRelevance, ArticleRelevance.article_id == Article.id, isouter=True)
+        .where(Alert.id.in_(alert_ids))
+    )
+    return {alert_id: (article, relevance) for alert_id, article, relevance in rows}
+
+
+def list_alerts(session: Session, status: str | None = None, limit: int = 50) -> list[tuple[Alert, Article]]:
+    """Alerts newest first: pending (never tried), failed (tried, not sent) or sent."""
+    statement = select(Alert, Article).join(Article, Article.id == Alert.article_id)
+    if status == "sent":
+        statement = statement.where(Alert.sent_at.is_not(None))
+    elif status == "pending":
+        statement = statement.where(Alert.sent_at.is_(None), Alert.attempts == 0)
+    elif status == "failed":
+        statement = statement.where(Alert.sent_at.is_(None), Alert.attempts > 0)
+    return list(session.exec(statement.order_by(Alert.created_at.desc(), Alert.id.desc()).limit(limit)))
+
+
+def alerts_created_since(session: Session, since: datetime) -> list[tuple[str, str, str, str, list[str]]]:
+    """(level, outlet, title, url, bodies) of the articles that got alerts since a moment: a run's new UN items."""
+    rows = session.exec(
+        select(Alert.level, Article.outlet, Article.title, Article.url, ArticleRelevance.bodies)
+        .join(Article, Article.id == Alert.article_id)
+        .join(ArticleRelevance, ArticleRelevance.article_id == Article.id, isouter=True)
+        .where(Alert.created_at >= since)
+        .distinct()
+        .order_by(Article.outlet, Article.title)
+    )
+    return [(level, outlet, title, url, list(bodies or [])) for level, outlet, title, url, bodies in rows]

@@ -40,7 +40,7 @@ def test_one_failing_outlet_fails_the_run_but_not_the_others(prefect_harness, db
         assert reports["broken"].feeds_failed == 1
 
         again = ingest_all(outlets=["bbc"], replay_base=replay.base_url, return_state=True)
-        assert again.is_completed() and again.message == "0 new, 0 errors"
+        assert again.is_completed() and again.message == "0 new, 0 errors, 0 alerts sent"
 
     with get_client(sync_client=True) as client:
         artifact = client.read_latest_artifacts()

@@ -1,0 +1,130 @@
+"""Send pending alerts and record each delivery (sent time, attempts, last error).
+
+Each alert is locked (SELECT ... FOR UPDATE SKIP LOCKED) while it is sent and marked sent in the same
+transaction: two overlapping runs never send one alert twice, and an alert whose run died before sending it stays
+pending for the next run. (A run killed in the instant between the receiver's answer and the commit would send it
+again; the outbox id in each message lets a receiver drop that rare repeat.)"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import apprise
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from storage import queries
+from storage.engine import session
+from storage.models import Alert
+
+from .message import AlertFacts, render, render_digest
+from .settings import AlertSettings, Channel
+
+# sender(channel, title, body, facts, alert ids); raises when the message did not go out
+Sender = Callable[[Channel, str, str, list[AlertFacts], list[int]], None]
+
+_FORMATS = {"markdown": apprise.NotifyFormat.MARKDOWN, "html": apprise.NotifyFormat.HTML, "text": apprise.NotifyFormat.TEXT}
+
+
+def send_apprise(channel: Channel, title: str, body: str, facts: list[AlertFacts], alert_ids: list[int]) -> None:
+    notifier = apprise.Apprise()
+    if not notifier.add(channel.url):
+        raise ValueError(f"not an Apprise URL Apprise knows: {channel.url.split('://')[0]}://...")
+    if not notifier.notify(title=title, body=body, body_format=_FORMATS[channel.format]):
+        raise RuntimeError(f"{channel.name}: the service refused the message or could not be reached")
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)  # channels this process cannot send to (prefect-event)
+
+    def line(self) -> str:
+        text = f"alerts: {self.sent} sent, {self.failed} failed"
+        return text + (f" ({'; '.join(self.errors[:3])})" if self.errors else "")
+
+
+def deliver_pending(
+    engine: Engine,
+    settings: AlertSettings,
+    senders: dict[str, Sender] | None = None,
+    now: datetime | None = None,
+    channels: list[str] | None = None,
+) -> DeliveryReport:
+    """Send what is pending on every channel (or the named ones) that has a sender here."""
+    senders = {"apprise": send_apprise} | (senders or {})
+    report = DeliveryReport()
+    for channel in settings.channels:
+        if channels is not None and channel.name not in channels:
+            continue
+        sender = senders.get(channel.kind)
+        if sender is None:
+            report.waiting.append(channel.name)
+        elif channel.digest_minutes:
+            _deliver_digest(engine, settings, channel, sender, now or datetime.now(UTC), report)
+        else:
+            _deliver_each(engine, settings, channel, sender, report)
+    return report
+
+
+def _deliver_each(engine, settings: AlertSettings, channel: Channel, sender: Sender, report: DeliveryReport) -> None:
+    with session(engine) as s:
+        ids = list(s.exec(select(Alert.id).where(Alert.channel == channel.name, Alert.sent_at.is_(None))
+                          .order_by(Alert.created_at, Alert.id)))
+    for alert_id in ids:
+        with session(engine) as s:
+            alert = s.exec(
+                select(Alert).where(Alert.id == alert_id, Alert.sent_at.is_(None)).with_for_update(skip_locked=True)
+            ).first()
+            if alert is None:  # sent meanwhile, or being sent by an overlapping run
+                continue
+            facts = _facts(s, [alert])
+            title, body = render(facts[0], channel.format, settings.zone)
+            _attempt(alert, channel, sender, title, body, facts, report)
+
+
+def _deliver_digest(engine, settings, channel: Channel, sender: Sender, now: datetime, report: DeliveryReport) -> None:
+    with session(engine) as s:
+        alerts = queries.claim_pending_alerts(s, channel.name)
+        if not alerts or alerts[0].created_at > now - timedelta(minutes=channel.digest_minutes):
+            return  # the oldest has not waited a digest period yet
+        facts = _facts(s, alerts)
+        title, body = render_digest(facts, channel.format, settings.zone)
+        _attempt(alerts, channel, sender, title, body, facts, report)
+
+
+def _attempt(alerts, channel, sender, title, body, facts, report) -> None:
+    alerts = alerts if isinstance(alerts, list) else [alerts]
+    attempted = datetime.now(UTC)
+    try:
+        sender(channel, title, body, facts, [a.id for a in alerts])
+        error = None
+    except Exception as exc:  # one channel failing never stops the others; the error is recorded and retried
+        error = f"{type(exc).__name__}: {exc}"
+    for alert in alerts:
+        alert.attempts += 1
+        alert.last_attempt_at = attempted
+        alert.last_error = error
+        alert.sent_at = None if error else attempted
+    if error:
+        report.failed += len(alerts)
+        report.errors.append(f"{channel.name}: {error}")
+    else:
+        report.sent += len(alerts)
+
+
+def _facts(s, alerts: list[Alert]) -> list[AlertFacts]:
+    view = queries.alert_view(s, [a.id for a in alerts])
+    facts = []
+    for alert in alerts:
+        article, relevance = view[alert.id]
+        evidence = next((e["sentence"] for e in (relevance.evidence if relevance else []) if e.get("sentence")), "")
+        facts.append(AlertFacts(
+            title=article.title, outlet=article.outlet, published_at=article.published_at, level=alert.level,
+            bodies=list(relevance.bodies) if relevance else [], evidence=evidence, url=article.url,
+        ))
+    return facts

@@ -1,0 +1,34 @@
+"""Score a stored article and queue its alerts, in the caller's transaction (the one that stored the article):
+so an article is never stored without its alerts, nor alerted twice (one outbox row per article and channel)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from parsers.model import Article
+from relevance.classify import Lexicon, Relevance, at_least, classify
+from storage import queries
+
+from .settings import AlertSettings
+
+
+def score_and_queue(
+    session: Session,
+    article_id: int,
+    article: Article,
+    outcome: str,
+    settings: AlertSettings | None,
+    now: datetime,
+    lexicon: Lexicon | None = None,
+) -> Relevance | None:
+    """For a new or changed text: store its relevance and, when settings are given and the level reaches the
+    threshold, one pending alert per channel. Unchanged texts keep what they have."""
+    if outcome not in ("new", "updated"):
+        return None
+    relevance = classify(article.title, article.paragraphs, lexicon)
+    queries.save_relevance(session, article_id, relevance.to_json(), relevance.model, now)
+    if settings is not None and at_least(relevance.level, settings.threshold):
+        queries.enqueue_alerts(session, article_id, relevance.level, [c.name for c in settings.channels], now)
+    return relevance

@@ -1,0 +1,65 @@
+"""UN relevance of stored articles: explain one, rescore all after the lexicon changed (no alerts: old news)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from relevance.classify import Lexicon, classify, load_lexicon
+from storage import queries
+from storage.engine import session
+from storage.models import Article, ArticleRelevance
+
+BATCH = 500
+
+
+def rescore(engine: Engine, lexicon: Lexicon) -> dict:
+    """Score every article without a relevance of this lexicon; returns counts by level."""
+    levels: Counter = Counter()
+    scored = 0
+    last_id = 0
+    while True:
+        with session(engine) as s:
+            rows = s.exec(
+                select(Article.id, Article.title, Article.paragraphs)
+                .join(ArticleRelevance, ArticleRelevance.article_id == Article.id, isouter=True)
+                .where(Article.id > last_id)
+                .where(sa.or_(ArticleRelevance.model.is_(None), ArticleRelevance.model != lexicon.fingerprint))
+                .order_by(Article.id)
+                .limit(BATCH)
+            ).all()
+            if not rows:
+                return {"scored": scored, "levels": dict(levels)}
+            now = datetime.now(UTC)
+            for article_id, title, paragraphs in rows:
+                relevance = classify(title, paragraphs, lexicon)
+                queries.save_relevance(s, article_id, relevance.to_json(), relevance.model, now)
+                levels[relevance.level] += 1
+            scored += len(rows)
+            last_id = rows[-1][0]
+
+
+def explain(engine: Engine, article_id: int) -> str | None:
+    with session(engine) as s:
+        article = s.get(Article, article_id)
+        if article is None:
+            return None
+        stored = s.get(ArticleRelevance, article_id)
+    lexicon = load_lexicon()
+    relevance = classify(article.title, article.paragraphs, lexicon)
+    lines = [
+        f"{article.id}  {article.outlet}: {article.title}",
+        f"level {relevance.level} (score {relevance.score:.1f}) with {relevance.model}"
+        + (f"; stored: {stored.level} with {stored.model}" if stored else "; not scored yet"),
+        "why: " + "; ".join(relevance.reasons),
+        "bodies: " + (", ".join(relevance.bodies) or "-"),
+    ]
+    for evidence in relevance.evidence[:12]:
+        where = "title" if evidence.paragraph < 0 else f"paragraph {evidence.paragraph + 1}"
+        counted = "not counted" if evidence.role == "cv" else evidence.role
+        lines.append(f"  [{counted}] {where}, {evidence.body} ({evidence.match}): {evidence.sentence}")
+    return "\n".join(lines)

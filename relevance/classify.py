@@ -1,0 +1,285 @@
+"""UN relevance of an article: core (the UN system is a principal subject), mention (referenced in substance) or
+none, with the UN bodies involved and the evidence (matched spans, with their paragraph and sentence).
+
+It reads the extracted title and paragraphs, never raw HTML, so related-link lists and captions cannot count.
+Traditional characters are read through OpenCC (t2s) and compatibility forms through NFKC, so one lexicon of
+simplified names serves both scripts. The lexicon (un_lexicon.toml, user-extensible) holds the bodies, the
+look-alikes masked before matching (联合早报, 联合声明, 国际刑事法院, WTO, ...), document symbols, and the context
+words that tell a UN act from a line in someone's CV. The rules on top, from the labelling guide:
+- a UN body in the title, or UN matches in most of the article, make it a principal subject: core;
+- a UN body acting in the lead (a statement, vote, report, investigation...) makes it core too;
+- any other match in substance is a mention; matches in a CV ("曾任联合国...") count for nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tomllib
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import opencc
+
+LEXICON = Path(__file__).with_name("un_lexicon.toml")
+LEVELS = ("none", "mention", "core")
+TITLE = -1  # the paragraph number of the title in evidence
+
+_SENTENCE = re.compile(r"[^。！？!?；;\n]*[。！？!?；;]?")
+CORE_COVERAGE = 0.5  # share of paragraphs with UN matches that makes the UN a principal subject
+LEAD_PARAGRAPHS = 3  # the lead: what a story is built on comes first
+
+
+
+@dataclass(frozen=True)
+class Evidence:
+    body: str
+    match: str  # the matched span, as the article writes it
+    paragraph: int  # -1 for the title, else the paragraph's index
+    sentence: str  # the sentence around the match (at most 80 characters)
+    role: str  # title, lead-data, lead-action, action, mention, post (a job title: at most a mention), cv (ignored)
+
+
+@dataclass
+class Relevance:
+    level: str
+    score: float
+    bodies: list[str] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    model: str = ""  # the lexicon's fingerprint: rescoring is needed when it changes
+    reasons: list[str] = field(default_factory=list)  # why this level, in words (`newsmon un explain`)
+
+    def to_json(self) -> dict:
+        return {
+            "level": self.level,
+            "score": round(self.score, 2),
+            "bodies": self.bodies,
+            "evidence": [asdict(e) for e in self.evidence if e.role != "cv"][:5],
+        }
+
+
+def at_least(level: str, threshold: str) -> bool:
+    return LEVELS.index(level) >= LEVELS.index(threshold)
+
+
+class Lexicon:
+    def __init__(self, data: dict, fingerprint: str):
+        self.fingerprint = fingerprint
+        self.bodies: dict[str, tuple[str, float, bool]] = {}  # alias -> (body, weight, generic)
+        self.weights = {body["name"]: float(body.get("weight", 1.0)) for body in data["body"]}
+        zh_aliases: list[str] = []
+        en_aliases: list[str] = []
+        for body in data["body"]:
+            entry = (body["name"], float(body.get("weight", 1.0)), bool(body.get("generic", False)))
+            for alias in body.get("zh", []):
+                alias = _T2S.convert(alias)
+                self.bodies[alias] = entry
+                zh_aliases.append(alias)
+            for alias in body.get("en", []):
+                self.bodies[alias.casefold() if not alias.isupper() else alias] = entry
+                en_aliases.append(alias)
+        acronyms = [a for a in set(en_aliases) if a.isupper()]
+        names = [a.casefold() for a in set(en_aliases) if not a.isupper()]
+        # one trie-shaped pattern per kind: an alternation of 200 names is tried name by name at every position
+        self.names = re.compile(
+            f"{_trie(set(zh_aliases))}"
+            f"|(?<![A-Za-z])(?:{_trie(acronyms)})(?![A-Za-z])"
+            f"|(?i:(?<![A-Za-z])(?:{_trie(names)})(?![A-Za-z]))"
+        )
+        self.patterns = [
+            (re.compile(pattern), (body["name"], float(body.get("weight", 1.0)), bool(body.get("generic", False))))
+            for body in data["body"]
+            for pattern in body.get("zh_regex", [])
+        ]
+        self.documents = [(re.compile(d["pattern"]), d["name"]) for d in data.get("document", [])]
+        lookalikes = data.get("lookalikes", {})
+        masked = [re.escape(_T2S.convert(a)) for a in lookalikes.get("zh", [])]
+        masked += [_english(a) for a in lookalikes.get("en", [])]
+        self.lookalikes = re.compile("|".join(sorted(masked, key=len, reverse=True))) if masked else None
+        context = data.get("context", {})
+        self.cv = tuple(_T2S.convert(w) for w in context.get("bio", []))
+        self.post = re.compile(context["post"]) if context.get("post") else None
+        self.venue = re.compile(context["venue"]) if context.get("venue") else None
+        self.data = re.compile(context["data"]) if context.get("data") else None
+        self.action = re.compile("|".join(re.escape(_T2S.convert(w)) for w in context.get("action", [])))
+
+    def body_of(self, alias: str) -> tuple[str, float, bool]:
+        return self.bodies.get(alias) or self.bodies.get(alias.casefold()) or self.bodies[alias.upper()]
+
+
+def _trie(words) -> str:
+    """A regex matching any of the words, longest first, shaped as a prefix tree."""
+    tree: dict = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def pattern(node: dict) -> str:
+        branches = [re.escape(char) + pattern(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return pattern(tree) or "(?!)"
+
+
+def _english(alias: str) -> str:
+    """Whole words; all-capital acronyms in capitals only (WHO, not who), names in any case."""
+    escaped = re.escape(alias)
+    if alias.isupper():
+        return rf"(?<![A-Za-z]){escaped}(?![A-Za-z])"
+    return rf"(?i:(?<![A-Za-z]){escaped}(?![A-Za-z]))"
+
+
+_T2S = opencc.OpenCC("t2s")
+
+
+def lexicon_path() -> Path:
+    if os.environ.get("NEWSMON_UN_LEXICON"):
+        return Path(os.environ["NEWSMON_UN_LEXICON"])
+    user_copy = Path(os.environ.get("NEWSMON_HOME", ".newsmon")) / "un_lexicon.toml"
+    return user_copy if user_copy.exists() else LEXICON
+
+
+@lru_cache(maxsize=4)
+def _load(path: Path, mtime: float) -> Lexicon:
+    content = path.read_bytes()
+    return Lexicon(tomllib.loads(content.decode("utf-8")), "un-" + hashlib.sha256(content).hexdigest()[:12])
+
+
+def load_lexicon(path: Path | None = None) -> Lexicon:
+    path = path or lexicon_path()
+    return _load(path, path.stat().st_mtime)
+
+
+def normalise(text: str) -> str:
+    """Simplified characters, compatibility forms folded; the same length as the input where it can be."""
+    folded = unicodedata.normalize("NFKC", text)
+    simplified = _T2S.convert(folded)
+    return simplified
+
+
+def classify(title: str, paragraphs: list[str], lexicon: Lexicon | None = None) -> Relevance:
+    lexicon = lexicon or load_lexicon()
+    units = [(TITLE, title)] + list(enumerate(paragraphs))
+    evidence: list[Evidence] = []
+    for number, original in units:
+        evidence.extend(_matches(number, original, lexicon))
+    counted = [e for e in evidence if e.role != "cv"]
+    reasons: list[str] = []
+    if not counted:
+        reasons.append("no UN body named outside CV lines" if evidence else "no UN body named")
+        return Relevance("none", 0.0, [], evidence, lexicon.fingerprint, reasons)
+
+    weights = {e: _weight(e, lexicon) for e in counted}
+    by_unit: dict[int, float] = {}
+    for e, w in weights.items():
+        by_unit[e.paragraph] = max(by_unit.get(e.paragraph, 0.0), w)
+    score = sum(by_unit.values())
+    paragraphs_with = sum(1 for n in by_unit if n != TITLE)
+    coverage = paragraphs_with / max(1, len(paragraphs))
+
+    in_title = any(e.paragraph == TITLE and e.role == "title" for e in counted)
+    lead_action = any(e.role == "lead-action" for e in counted)
+    lead_data = any(e.role == "lead-data" for e in counted)
+    only_posts = all(e.role == "post" for e in counted)
+    if only_posts:
+        level = "mention"
+        reasons.append("the UN appears only as a job title (驻联合国大使...), which is at most a mention")
+    elif in_title:
+        level = "core"
+        reasons.append("a UN body is named in the title")
+    elif lead_data:
+        level = "core"
+        reasons.append("the lead is built on a UN figure or report")
+    elif lead_action and coverage >= CORE_COVERAGE / 2 and paragraphs_with >= 2:
+        level = "core"
+        reasons.append(f"a UN body acts in the lead and UN matches run through {coverage:.0%} of the paragraphs")
+    elif coverage >= CORE_COVERAGE and paragraphs_with >= 3:
+        level = "core"
+        reasons.append(f"UN matches in {paragraphs_with} of {len(paragraphs)} paragraphs")
+    else:
+        level = "mention"
+        reasons.append(f"UN matches in {paragraphs_with} of {len(paragraphs)} paragraphs, not in the title")
+    ranked = sorted(counted, key=lambda e: (-weights[e], e.paragraph))
+    return Relevance(level, score, _bodies(counted, lexicon), ranked + [e for e in evidence if e.role == "cv"],
+                     lexicon.fingerprint, reasons)
+
+
+def _matches(number: int, original: str, lexicon: Lexicon) -> list[Evidence]:
+    text = normalise(original)
+    aligned = len(text) == len(original)  # t2s and NFKC almost always keep the length: spans map back
+    if lexicon.lookalikes is not None:
+        text = lexicon.lookalikes.sub(lambda m: "\u3000" * len(m.group()), text)
+    found = []
+    spans = [(m.start(), m.end(), lexicon.body_of(m.group())[0]) for m in lexicon.names.finditer(text)]
+    for pattern, (body, _, _) in lexicon.patterns:
+        spans += [(m.start(), m.end(), body) for m in pattern.finditer(text)]
+    for pattern, body in lexicon.documents:
+        spans += [(m.start(), m.end(), body) for m in pattern.finditer(text)]
+    posts = [m.span() for m in lexicon.post.finditer(text)] if lexicon.post else []
+    source = original if aligned else text
+    for start, end, body in _without_overlaps(spans):
+        sentence = _sentence_at(source, start)
+        window = text[max(0, start - 6) : end + 3]
+        post = next((p for p in posts if p[0] <= start < p[1] or start <= p[0] < end), None)
+        if any(cue in window for cue in lexicon.cv) or post and "前" in text[max(0, post[0] - 3) : post[0]]:
+            role = "cv"
+        elif post and text[post[0] : post[1]].endswith(("办事处", "外交代表", "使团", "代表团")):
+            role = "cv"  # a state's mission in New York listed among its offices: not about the UN
+        elif number < LEAD_PARAGRAPHS and lexicon.data and lexicon.data.search(_sentence_at(text, start)):
+            role = "lead-data"  # a UN figure the story is built on
+        elif post and number < LEAD_PARAGRAPHS and lexicon.venue and lexicon.venue.search(_sentence_at(text, start)):
+            role = "lead-action"  # an ambassador to the UN speaking at a UN meeting: a state's conduct at the UN
+        elif post:
+            role = "post"
+        elif number == TITLE:
+            role = "title"
+        elif lexicon.action.search(_sentence_at(text, start)):
+            role = "lead-action" if number < LEAD_PARAGRAPHS else "action"
+        else:
+            role = "mention"
+        found.append(Evidence(body, source[start:end], number, sentence, role))
+    return found
+
+
+def _without_overlaps(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Longest match first where names overlap (联合国安理会 over 联合国)."""
+    kept: list[tuple[int, int, str]] = []
+    for span in sorted(spans, key=lambda s: (s[0] - s[1], s[0])):
+        if all(span[1] <= other[0] or span[0] >= other[1] for other in kept):
+            kept.append(span)
+    return sorted(kept)
+
+
+def _sentence_at(text: str, position: int) -> str:
+    for match in _SENTENCE.finditer(text):
+        if match.start() <= position < max(match.end(), match.start() + 1):
+            sentence = match.group().strip()
+            if len(sentence) <= 80:
+                return sentence
+            offset = position - match.start()
+            start = max(0, min(offset - 30, len(sentence) - 80))
+            return sentence[start : start + 80]
+    return text[max(0, position - 30) : position + 50]
+
+
+def _weight(evidence: Evidence, lexicon: Lexicon) -> float:
+    base = lexicon.weights.get(evidence.body, 1.0)
+    position = {"title": 3.0, "lead-data": 2.0, "lead-action": 2.0, "action": 1.5}.get(evidence.role, 1.0)
+    return base * position
+
+
+def _bodies(evidence: list[Evidence], lexicon: Lexicon) -> list[str]:
+    names: list[str] = []
+    for e in evidence:
+        if e.body not in names:
+            names.append(e.body)
+    specific = [n for n in names if n != "United Nations"]
+    return specific or names
