@@ -22,6 +22,7 @@ bench: $(STAMP)  ## extraction quality and speed on the gold sets; the full-corp
 	$(BIN)/python bench/extraction_eval.py --trafilatura
 	$(BIN)/python bench/extraction_eval.py --trafilatura --labels tests/generic_gold/generic_dev.jsonl
 	$(BIN)/python bench/import_corpus.py
+	$(BIN)/python bench/un_eval.py
 
 clean:
 	rm -rf $(VENV) .newsmon .pytest_cache

@@ -30,10 +30,18 @@ _FORMATS = {"markdown": apprise.NotifyFormat.MARKDOWN, "html": apprise.NotifyFor
 
 def send_apprise(channel: Channel, title: str, body: str, facts: list[AlertFacts], alert_ids: list[int]) -> None:
     notifier = apprise.Apprise()
-    if not notifier.add(channel.url):
+    if not notifier.add(_with_format(channel.url, channel.format)):
         raise ValueError(f"not an Apprise URL Apprise knows: {channel.url.split('://')[0]}://...")
     if not notifier.notify(title=title, body=body, body_format=_FORMATS[channel.format]):
         raise RuntimeError(f"{channel.name}: the service refused the message or could not be reached")
+
+
+def _with_format(url: str, fmt: str) -> str:
+    """Tell Apprise the service takes our format as it is: otherwise it converts (HTML to text, unescaping the
+    entities that keep a hostile title harmless) for services whose default format differs."""
+    if "format=" in url or "://" not in url:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}format={fmt}"
 
 
 @dataclass
@@ -122,7 +130,10 @@ def _facts(s, alerts: list[Alert]) -> list[AlertFacts]:
     facts = []
     for alert in alerts:
         article, relevance = view[alert.id]
-        evidence = next((e["sentence"] for e in (relevance.evidence if relevance else []) if e.get("sentence")), "")
+        found = relevance.evidence if relevance else []
+        # a sentence of the body says more than the title the message already shows
+        in_body = [e for e in found if e.get("paragraph", -1) >= 0 and e.get("sentence")]
+        evidence = (in_body or found or [{"sentence": ""}])[0]["sentence"]
         facts.append(AlertFacts(
             title=article.title, outlet=article.outlet, published_at=article.published_at, level=alert.level,
             bodies=list(relevance.bodies) if relevance else [], evidence=evidence, url=article.url,

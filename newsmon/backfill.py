@@ -35,6 +35,7 @@ from parsers.dates import from_epoch_ms
 from parsers.model import ParseError, RawInput
 from parsers.plaintext import PARSER_NAME as TEXT_PARSER
 from parsers.plaintext import parse_text_document
+from relevance.classify import classify
 from storage import queries
 from storage.engine import bulk_load, session
 
@@ -73,6 +74,7 @@ class Parsed:
     path: str
     row: dict  # queries.article_row(), built in the worker
     raw: queries.PackedRaw
+    relevance: dict  # relevance.classify's to_json() plus its "model"; imports score, they do not alert
     cleaned: tuple[str, ...] = ()  # repairs made on the way in (NUL bytes stripped)
 
 
@@ -91,6 +93,7 @@ class ImportReport:
     outlets: Counter = field(default_factory=Counter)  # outlet -> new articles
     parsers: Counter = field(default_factory=Counter)  # parser family (bbc, generic, text, ...) -> new articles
     failed_keys: set[str] = field(default_factory=set)  # every failed path, for retries to resolve the rest
+    un_levels: Counter = field(default_factory=Counter)  # UN relevance of the new articles
     seconds: float = 0.0
 
     @property
@@ -100,7 +103,7 @@ class ImportReport:
     def add(self, other: ImportReport) -> None:
         for name in ("read", "new", "duplicates", "revisions", "failed", "older", "seconds"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        for name in ("failures", "cleaned", "outlets", "parsers", "failed_keys"):
+        for name in ("failures", "cleaned", "outlets", "parsers", "failed_keys", "un_levels"):
             getattr(self, name).update(getattr(other, name))
         for name in ("failure_paths", "cleaned_paths"):
             for reason, paths in getattr(other, name).items():
@@ -123,6 +126,9 @@ class ImportReport:
         out.append(f"  {check}")
         if self.outlets:
             out.append("  new by outlet: " + ", ".join(f"{k} {v:,}" for k, v in self.outlets.most_common()))
+        if self.un_levels:
+            out.append("  UN relevance of the new: " + ", ".join(
+                f"{level} {self.un_levels[level]:,}" for level in ("core", "mention", "none")))
         return out
 
     def row(self) -> dict:
@@ -259,7 +265,9 @@ def parse_record(post: Post, fmt: str = "auto", outlet: str | None = None) -> Pa
     except Exception as error:  # a parser bug must cost one post, not the import
         message = f"{type(error).__name__}: {error}"
         return Failure(post.path, post.source, "parser-crash", message, key, _pack(post, as_text))
-    return Parsed(post.path, queries.article_row(article, fetched_at, version), _pack(post, as_text), cleaned)
+    relevance = classify(article.title, article.paragraphs)
+    scored = relevance.to_json() | {"model": relevance.model}
+    return Parsed(post.path, queries.article_row(article, fetched_at, version), _pack(post, as_text), scored, cleaned)
 
 
 def _decode(data: bytes | str, as_text: bool) -> str:
@@ -284,6 +292,16 @@ def _pack(post: Post, as_text: bool) -> queries.PackedRaw:
 # --- storing (in this process) ----------------------------------------------------------------------------------
 
 
+def _save_relevances(s, parsed: list[Parsed], outcomes: list) -> None:
+    """The relevance of every new or changed text, in the transaction that stored it."""
+    now = datetime.now(UTC)
+    queries.save_relevances(s, [
+        (outcome.id, {k: v for k, v in item.relevance.items() if k != "model"}, item.relevance["model"], now)
+        for item, outcome in zip(parsed, outcomes)
+        if outcome is not None and outcome.outcome in ("new", "updated")
+    ])
+
+
 class Importer:
     """Stores parsed batches and keeps the report; one per import run."""
 
@@ -300,12 +318,14 @@ class Importer:
         try:
             with session(self.engine) as s:
                 outcomes = queries.store_articles(s, [p.row for p in parsed], [p.raw for p in parsed])
+                _save_relevances(s, parsed, outcomes)
                 queries.resolve_item_failures(s, [p.path for p in parsed])
         except DBAPIError:
             outcomes = self._store_one_by_one(parsed, failures)
         for item, outcome in zip(parsed, outcomes):
             if outcome is not None:
                 self._count(item, outcome.outcome)
+        self._count_levels(parsed, outcomes)
         with session(self.engine) as s:
             for failure in failures:
                 queries.record_item_failure(
@@ -325,12 +345,18 @@ class Importer:
             try:
                 with session(self.engine) as s:
                     outcomes.append(queries.store_articles(s, [item.row], [item.raw])[0])
+                    _save_relevances(s, [item], outcomes[-1:])
                     queries.resolve_item_failures(s, [item.path])
             except DBAPIError as error:
                 outcomes.append(None)
                 message = str(error.orig or error).splitlines()[0]
                 failures.append(Failure(item.path, item.path, "store-error", message, item.row["outlet"], item.raw))
         return outcomes
+
+    def _count_levels(self, parsed, outcomes) -> None:
+        for item, outcome in zip(parsed, outcomes):
+            if outcome is not None and outcome.outcome == "new":
+                self.report.un_levels[item.relevance["level"]] += 1
 
     def _ensure_sources(self, parsed: list[Parsed]) -> None:
         """A sources row for each outlet met, so `newsmon status` and SQL joins know it."""

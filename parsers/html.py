@@ -27,7 +27,6 @@ SKIP_TAGS = frozenset("script style noscript iframe svg button form input select
 class Block:
     text: str
     tag: str  # the block-level tag the text came from ("div" for loose text)
-    heading: bool = False
     link_chars: int = 0  # characters of the text inside <a>: related-link lines are mostly link
 
 
@@ -92,11 +91,11 @@ def blocks(root: html.HtmlElement) -> list[Block]:
     pending: list[str] = []  # loose text between blocks
     pending_links = [0]
 
-    def flush(tag: str = "div", heading: bool = False) -> None:
+    def flush(tag: str = "div") -> None:
         text = clean_text("".join(pending))
         pending.clear()
         if text:
-            out.append(Block(text, tag, heading, min(pending_links[0], len(text))))
+            out.append(Block(text, tag, min(pending_links[0], len(text))))
         pending_links[0] = 0
 
     def inline_parts(element: html.HtmlElement) -> list[tuple[str, int]]:
@@ -132,11 +131,10 @@ def blocks(root: html.HtmlElement) -> list[Block]:
             return
         if tag in BLOCK_TAGS and not _holds_blocks(node):
             flush()
-            heading = tag[0] == "h" and tag[1:].isdigit() or _is_bold_only(node)
             for part, link_chars in inline_parts(node):
                 text = clean_text(part)
                 if text:
-                    out.append(Block(text, tag, heading, min(link_chars, len(text))))
+                    out.append(Block(text, tag, min(link_chars, len(text))))
         elif tag == "br":
             flush()
         else:
@@ -166,15 +164,6 @@ def blocks_of(element: html.HtmlElement) -> list[Block]:
     wrapper = html.Element("div")
     wrapper.append(copy.copy(element))
     return blocks(wrapper)
-
-
-def _is_bold_only(element: html.HtmlElement) -> bool:
-    """A paragraph whose whole text sits in <strong>/<b>: outlets use it as a sub-heading."""
-    text = clean_text(element.text_content())
-    if not text:
-        return False
-    bold = "".join(clean_text(b.text_content()) for b in element.iter("strong", "b"))
-    return bold == text.replace(" ", "") or bold == text
 
 
 def images(root: html.HtmlElement) -> list[Image]:

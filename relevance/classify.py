@@ -17,7 +17,6 @@ import hashlib
 import os
 import re
 import tomllib
-import unicodedata
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -79,16 +78,12 @@ class Lexicon:
                 self.bodies[alias] = entry
                 zh_aliases.append(alias)
             for alias in body.get("en", []):
-                self.bodies[alias.casefold() if not alias.isupper() else alias] = entry
+                self.bodies[alias] = self.bodies[alias.upper()] = entry
                 en_aliases.append(alias)
-        acronyms = [a for a in set(en_aliases) if a.isupper()]
-        names = [a.casefold() for a in set(en_aliases) if not a.isupper()]
-        # one trie-shaped pattern per kind: an alternation of 200 names is tried name by name at every position
-        self.names = re.compile(
-            f"{_trie(set(zh_aliases))}"
-            f"|(?<![A-Za-z])(?:{_trie(acronyms)})(?![A-Za-z])"
-            f"|(?i:(?<![A-Za-z])(?:{_trie(names)})(?![A-Za-z]))"
-        )
+        # English names as written and in capitals (headlines); a case-insensitive scan costs ten times more
+        english = set(en_aliases) | {a.upper() for a in en_aliases}
+        # one trie-shaped pattern: an alternation of 200 names is tried name by name at every position
+        self.names = re.compile(f"{_trie(set(zh_aliases))}|(?<![A-Za-z])(?:{_trie(english)})(?![A-Za-z])")
         self.patterns = [
             (re.compile(pattern), (body["name"], float(body.get("weight", 1.0)), bool(body.get("generic", False))))
             for body in data["body"]
@@ -96,18 +91,19 @@ class Lexicon:
         ]
         self.documents = [(re.compile(d["pattern"]), d["name"]) for d in data.get("document", [])]
         lookalikes = data.get("lookalikes", {})
-        masked = [re.escape(_T2S.convert(a)) for a in lookalikes.get("zh", [])]
-        masked += [_english(a) for a in lookalikes.get("en", [])]
-        self.lookalikes = re.compile("|".join(sorted(masked, key=len, reverse=True))) if masked else None
+        masked = [_T2S.convert(a) for a in lookalikes.get("zh", [])]
+        english_masked = set(lookalikes.get("en", [])) | {a.upper() for a in lookalikes.get("en", [])}
+        self.lookalikes = re.compile(f"{_trie(masked)}|(?<![A-Za-z])(?:{_trie(english_masked)})(?![A-Za-z])")
+        self.longest_lookalike = max((len(a) for a in lookalikes.get("zh", []) + lookalikes.get("en", [])), default=0)
         context = data.get("context", {})
-        self.cv = tuple(_T2S.convert(w) for w in context.get("bio", []))
+        self.cv = re.compile(_T2S.convert(context["bio"])) if context.get("bio") else None
         self.post = re.compile(context["post"]) if context.get("post") else None
         self.venue = re.compile(context["venue"]) if context.get("venue") else None
         self.data = re.compile(context["data"]) if context.get("data") else None
         self.action = re.compile("|".join(re.escape(_T2S.convert(w)) for w in context.get("action", [])))
 
     def body_of(self, alias: str) -> tuple[str, float, bool]:
-        return self.bodies.get(alias) or self.bodies.get(alias.casefold()) or self.bodies[alias.upper()]
+        return self.bodies[alias]
 
 
 def _trie(words) -> str:
@@ -127,14 +123,6 @@ def _trie(words) -> str:
         return f"(?:{body})?" if "" in node else body
 
     return pattern(tree) or "(?!)"
-
-
-def _english(alias: str) -> str:
-    """Whole words; all-capital acronyms in capitals only (WHO, not who), names in any case."""
-    escaped = re.escape(alias)
-    if alias.isupper():
-        return rf"(?<![A-Za-z]){escaped}(?![A-Za-z])"
-    return rf"(?i:(?<![A-Za-z]){escaped}(?![A-Za-z]))"
 
 
 _T2S = opencc.OpenCC("t2s")
@@ -158,19 +146,25 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
     return _load(path, path.stat().st_mtime)
 
 
+# Full-width Latin letters and digits (ＷＨＯ, １５４０) and the ideographic space, folded one to one: the only
+# compatibility forms names and symbols come in, so spans keep their positions (full NFKC would also fold "，").
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+_HAS_FULL_WIDTH = re.compile("[\uff01-\uff5e\u3000]")
+
+
 def normalise(text: str) -> str:
-    """Simplified characters, compatibility forms folded; the same length as the input where it can be."""
-    folded = unicodedata.normalize("NFKC", text)
-    simplified = _T2S.convert(folded)
-    return simplified
+    """Simplified characters, full-width ASCII folded; the same length as the input where it can be."""
+    if _HAS_FULL_WIDTH.search(text):
+        text = text.translate(_FULL_WIDTH)
+    return _T2S.convert(text)
 
 
 def classify(title: str, paragraphs: list[str], lexicon: Lexicon | None = None) -> Relevance:
     lexicon = lexicon or load_lexicon()
-    units = [(TITLE, title)] + list(enumerate(paragraphs))
     evidence: list[Evidence] = []
-    for number, original in units:
-        evidence.extend(_matches(number, original, lexicon))
+    if _names_anything(normalise("\n".join([title, *paragraphs])), lexicon):  # most articles name nothing
+        for number, original in [(TITLE, title), *enumerate(paragraphs)]:
+            evidence.extend(_matches(number, original, lexicon))
     counted = [e for e in evidence if e.role != "cv"]
     reasons: list[str] = []
     if not counted:
@@ -215,21 +209,21 @@ def classify(title: str, paragraphs: list[str], lexicon: Lexicon | None = None) 
 def _matches(number: int, original: str, lexicon: Lexicon) -> list[Evidence]:
     text = normalise(original)
     aligned = len(text) == len(original)  # t2s and NFKC almost always keep the length: spans map back
-    if lexicon.lookalikes is not None:
-        text = lexicon.lookalikes.sub(lambda m: "\u3000" * len(m.group()), text)
     found = []
     spans = [(m.start(), m.end(), lexicon.body_of(m.group())[0]) for m in lexicon.names.finditer(text)]
     for pattern, (body, _, _) in lexicon.patterns:
         spans += [(m.start(), m.end(), body) for m in pattern.finditer(text)]
-    for pattern, body in lexicon.documents:
-        spans += [(m.start(), m.end(), body) for m in pattern.finditer(text)]
+    if "/" in text or "决议" in text:
+        for pattern, body in lexicon.documents:
+            spans += [(m.start(), m.end(), body) for m in pattern.finditer(text)]
+    spans = [span for span in spans if not _inside_lookalike(text, span, lexicon)]
     posts = [m.span() for m in lexicon.post.finditer(text)] if lexicon.post else []
     source = original if aligned else text
     for start, end, body in _without_overlaps(spans):
         sentence = _sentence_at(source, start)
         window = text[max(0, start - 6) : end + 3]
         post = next((p for p in posts if p[0] <= start < p[1] or start <= p[0] < end), None)
-        if any(cue in window for cue in lexicon.cv) or post and "前" in text[max(0, post[0] - 3) : post[0]]:
+        if lexicon.cv and lexicon.cv.search(window) or post and "前" in text[max(0, post[0] - 3) : post[0]]:
             role = "cv"
         elif post and text[post[0] : post[1]].endswith(("办事处", "外交代表", "使团", "代表团")):
             role = "cv"  # a state's mission in New York listed among its offices: not about the UN
@@ -247,6 +241,22 @@ def _matches(number: int, original: str, lexicon: Lexicon) -> list[Evidence]:
             role = "mention"
         found.append(Evidence(body, source[start:end], number, sentence, role))
     return found
+
+
+def _names_anything(text: str, lexicon: Lexicon) -> bool:
+    if lexicon.names.search(text) or any(pattern.search(text) for pattern, _ in lexicon.patterns):
+        return True
+    return ("/" in text or "决议" in text) and any(pattern.search(text) for pattern, _ in lexicon.documents)
+
+
+def _inside_lookalike(text: str, span: tuple[int, int, str], lexicon: Lexicon) -> bool:
+    """Whether the match is part of a look-alike (联合国军, 联合早报 is not even a match but 联合国际 is)."""
+    reach = lexicon.longest_lookalike
+    left = max(0, span[0] - reach)
+    for m in lexicon.lookalikes.finditer(text[left : span[1] + reach]):
+        if m.start() + left < span[1] and span[0] < m.end() + left:
+            return True
+    return False
 
 
 def _without_overlaps(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:

@@ -471,18 +471,30 @@ def feed_health(session: Session) -> list[Feed]:
 
 def save_relevance(session: Session, article_id: int, relevance: dict, model: str, scored_at: datetime) -> None:
     """Store (or replace) an article's relevance: relevance.classify's to_json()."""
-    values = {
-        "level": relevance["level"],
-        "score": relevance["score"],
-        "bodies": strip_nul(relevance["bodies"]),
-        "evidence": strip_nul(relevance["evidence"]),
-        "model": model,
-        "scored_at": scored_at,
-    }
-    session.exec(
-        insert(ArticleRelevance)
-        .values(article_id=article_id, **values)
-        .on_conflict_do_update(index_elements=["article_id"], set_=values)
+    save_relevances(session, [(article_id, relevance, model, scored_at)])
+
+
+def save_relevances(session: Session, items: list[tuple[int, dict, str, datetime]]) -> None:
+    """save_relevance for many (article_id, relevance, model, scored_at) at once, through COPY (see
+    _copy_insert_articles: the same cost argument)."""
+    if not items:
+        return
+    cursor = session.connection().connection.driver_connection.cursor()
+    cursor.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS relevance_batch (LIKE article_relevance INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+    )
+    cursor.execute("TRUNCATE relevance_batch")
+    columns = "article_id, level, score, bodies, evidence, model, scored_at"
+    with cursor.copy(f"COPY relevance_batch ({columns}) FROM STDIN") as copy:
+        for article_id, relevance, model, scored_at in items:
+            copy.write_row([
+                article_id, relevance["level"], relevance["score"], Jsonb(strip_nul(relevance["bodies"])),
+                Jsonb(strip_nul(relevance["evidence"])), model, scored_at,
+            ])
+    updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in columns.split(", ")[1:])
+    cursor.execute(
+        f"INSERT INTO article_relevance ({columns}) SELECT DISTINCT ON (article_id) {columns} FROM relevance_batch"
+        f" ORDER BY article_id, scored_at DESC ON CONFLICT (article_id) DO UPDATE SET {updates}"
     )
 
 
