@@ -499,7 +499,11 @@ def save_relevances(session: Session, items: list[tuple[int, dict, str, datetime
 
 
 def enqueue_alerts(session: Session, article_id: int, level: str, channels: list[str], created_at: datetime) -> int:
-    """One outbox row per channel for the article, unless it has one already (a revision alerts no more)."""
+    """One outbox row per channel for the article, unless it has one already (a revision alerts no more).
+
+    Per-story grouping hooks in here: once near-duplicate clusters exist, a user who turns grouping on gets the
+    cluster's id as the key instead of the article's (a unique (story, channel) key), so the same story from a
+    second outlet finds its row taken."""
     if not channels:
         return 0
     rows = [{"article_id": article_id, "channel": c, "level": level, "created_at": created_at} for c in channels]

@@ -1,6 +1,7 @@
 """`newsmon` as a user runs it: a subprocess, real files."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -53,3 +54,22 @@ def test_import_fast_path_prints_an_accounted_summary_and_a_second_run_adds_noth
 def test_import_refuses_a_missing_path_with_a_clear_error():
     result = newsmon("import", "--no-prefect", "no/such/archive")
     assert result.returncode == 2 and "no such file or directory: no/such/archive" in result.stderr
+
+
+def test_alerts_test_sends_through_the_named_channel_and_list_shows_nothing_yet(db, tmp_path, monkeypatch):
+    from alerts.receiver import WebhookReceiver
+
+    with WebhookReceiver() as receiver:
+        registry = tmp_path / "sources.toml"
+        registry.write_text(
+            f'[alerts]\nchannels = [{{ name = "hook", url = "{receiver.url}", format = "html" }}]\n', encoding="utf-8"
+        )
+        env = {**os.environ, "NEWSMON_SOURCES": str(registry)}
+        sent = newsmon("alerts", "test", "hook", env=env)
+        assert sent.returncode == 0 and sent.stdout.strip() == "hook: sent", sent.stderr
+        assert receiver.received[0]["json"]["title"] == "[UN core] newsmon test alert: 安理会 *test* <b>"
+        assert "&lt;b&gt;" in receiver.received[0]["json"]["message"]
+        unknown = newsmon("alerts", "test", "nope", env=env)
+        assert unknown.returncode == 2 and "no alert channel 'nope'; configured: hook, prefect-event" in unknown.stderr
+        listed = newsmon("alerts", "list", env=env)
+        assert listed.returncode == 0 and listed.stdout == ""

@@ -182,3 +182,22 @@ def test_the_threshold_and_the_prefect_channel_wait_for_a_prefect_run(db):
         with session(db) as s:
             pending = [a.channel for a, _ in queries.list_alerts(s, "pending")]
         assert pending == ["prefect-event"]
+
+
+def test_rescore_redoes_what_another_lexicon_scored_and_alerts_nothing(db):
+    from newsmon.unscore import explain, rescore
+    from relevance.classify import load_lexicon
+
+    settings = settings_for(Channel("hook", "json://127.0.0.1:9/alerts", "text"))
+    store(db, un_article(), settings)
+    with session(db) as s:
+        s.get(ArticleRelevance, 1).model = "un-old"
+        queued = len(s.exec(select(Alert)).all())
+    counts = rescore(db, load_lexicon())
+    assert counts == {"scored": 1, "levels": {"core": 1}}
+    assert rescore(db, load_lexicon())["scored"] == 0
+    with session(db) as s:
+        assert s.get(ArticleRelevance, 1).model == load_lexicon().fingerprint
+        assert len(s.exec(select(Alert)).all()) == queued
+    text = explain(db, 1)
+    assert "level core" in text and "a UN body is named in the title" in text and "[title] title, Security Council" in text
