@@ -74,6 +74,7 @@ class Parsed:
     path: str
     row: dict  # queries.article_row(), built in the worker
     raw: queries.PackedRaw
+    relevance: dict  # relevance.classify's to_json() plus its "model"; imports score, they do not alert
     cleaned: tuple[str, ...] = ()  # repairs made on the way in (NUL bytes stripped)
 
 
@@ -264,7 +265,9 @@ def parse_record(post: Post, fmt: str = "auto", outlet: str | None = None) -> Pa
     except Exception as error:  # a parser bug must cost one post, not the import
         message = f"{type(error).__name__}: {error}"
         return Failure(post.path, post.source, "parser-crash", message, key, _pack(post, as_text))
-    return Parsed(post.path, queries.article_row(article, fetched_at, version), _pack(post, as_text), cleaned)
+    relevance = classify(article.title, article.paragraphs)
+    scored = relevance.to_json() | {"model": relevance.model}
+    return Parsed(post.path, queries.article_row(article, fetched_at, version), _pack(post, as_text), scored, cleaned)
 
 
 def _decode(data: bytes | str, as_text: bool) -> str:
@@ -289,17 +292,14 @@ def _pack(post: Post, as_text: bool) -> queries.PackedRaw:
 # --- storing (in this process) ----------------------------------------------------------------------------------
 
 
-def _save_relevances(s, parsed: list[Parsed], outcomes: list) -> dict[int, str]:
-    """Score every new or changed text (a re-import scores nothing), in the transaction that stored it; imports
-    score but never alert. Returns the levels by article id."""
+def _save_relevances(s, parsed: list[Parsed], outcomes: list) -> None:
+    """The relevance of every new or changed text, in the transaction that stored it."""
     now = datetime.now(UTC)
-    scored = {
-        outcome.id: classify(item.row["title"], item.row["paragraphs"])
+    queries.save_relevances(s, [
+        (outcome.id, {k: v for k, v in item.relevance.items() if k != "model"}, item.relevance["model"], now)
         for item, outcome in zip(parsed, outcomes)
         if outcome is not None and outcome.outcome in ("new", "updated")
-    }
-    queries.save_relevances(s, [(id, r.to_json(), r.model, now) for id, r in scored.items()])
-    return {id: r.level for id, r in scored.items()}
+    ])
 
 
 class Importer:
@@ -318,17 +318,14 @@ class Importer:
         try:
             with session(self.engine) as s:
                 outcomes = queries.store_articles(s, [p.row for p in parsed], [p.raw for p in parsed])
-                levels = _save_relevances(s, parsed, outcomes)
+                _save_relevances(s, parsed, outcomes)
                 queries.resolve_item_failures(s, [p.path for p in parsed])
         except DBAPIError:
-            levels = {}
-            outcomes = self._store_one_by_one(parsed, failures, levels)
+            outcomes = self._store_one_by_one(parsed, failures)
         for item, outcome in zip(parsed, outcomes):
             if outcome is not None:
                 self._count(item, outcome.outcome)
-        for outcome in outcomes:
-            if outcome is not None and outcome.outcome == "new":
-                self.report.un_levels[levels[outcome.id]] += 1
+        self._count_levels(parsed, outcomes)
         with session(self.engine) as s:
             for failure in failures:
                 queries.record_item_failure(
@@ -341,22 +338,25 @@ class Importer:
             self.report.failed_keys.add(failure.path)
             _note(self.report.failure_paths, failure.reason, failure.path)
 
-    def _store_one_by_one(
-        self, parsed: list[Parsed], failures: list[Failure], levels: dict[int, str]
-    ) -> list[queries.StoreResult | None]:
+    def _store_one_by_one(self, parsed: list[Parsed], failures: list[Failure]) -> list[queries.StoreResult | None]:
         """A batch the database refused: find the posts it refuses, store the rest."""
         outcomes: list[queries.StoreResult | None] = []
         for item in parsed:
             try:
                 with session(self.engine) as s:
                     outcomes.append(queries.store_articles(s, [item.row], [item.raw])[0])
-                    levels.update(_save_relevances(s, [item], outcomes[-1:]))
+                    _save_relevances(s, [item], outcomes[-1:])
                     queries.resolve_item_failures(s, [item.path])
             except DBAPIError as error:
                 outcomes.append(None)
                 message = str(error.orig or error).splitlines()[0]
                 failures.append(Failure(item.path, item.path, "store-error", message, item.row["outlet"], item.raw))
         return outcomes
+
+    def _count_levels(self, parsed, outcomes) -> None:
+        for item, outcome in zip(parsed, outcomes):
+            if outcome is not None and outcome.outcome == "new":
+                self.report.un_levels[item.relevance["level"]] += 1
 
     def _ensure_sources(self, parsed: list[Parsed]) -> None:
         """A sources row for each outlet met, so `newsmon status` and SQL joins know it."""
