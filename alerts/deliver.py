@@ -92,7 +92,7 @@ def _deliver_each(engine, settings: AlertSettings, channel: Channel, sender: Sen
                 continue
             facts = _facts(s, [alert])
             title, body = render(facts[0], channel.format, settings.zone)
-            _attempt(alert, channel, sender, title, body, facts, report)
+            _attempt([alert], channel, sender, title, body, facts, report)
 
 
 def _deliver_digest(engine, settings, channel: Channel, sender: Sender, now: datetime, report: DeliveryReport) -> None:
@@ -105,8 +105,7 @@ def _deliver_digest(engine, settings, channel: Channel, sender: Sender, now: dat
         _attempt(alerts, channel, sender, title, body, facts, report)
 
 
-def _attempt(alerts, channel, sender, title, body, facts, report) -> None:
-    alerts = alerts if isinstance(alerts, list) else [alerts]
+def _attempt(alerts: list[Alert], channel, sender, title, body, facts, report) -> None:
     attempted = datetime.now(UTC)
     try:
         sender(channel, title, body, facts, [a.id for a in alerts])

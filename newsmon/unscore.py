@@ -35,10 +35,9 @@ def rescore(engine: Engine, lexicon: Lexicon) -> dict:
             if not rows:
                 return {"scored": scored, "levels": dict(levels)}
             now = datetime.now(UTC)
-            for article_id, title, paragraphs in rows:
-                relevance = classify(title, paragraphs, lexicon)
-                queries.save_relevance(s, article_id, relevance.to_json(), relevance.model, now)
-                levels[relevance.level] += 1
+            batch = [(article_id, classify(title, paragraphs, lexicon)) for article_id, title, paragraphs in rows]
+            queries.save_relevances(s, [(id, r.to_json(), r.model, now) for id, r in batch])
+            levels.update(r.level for _, r in batch)
             scored += len(rows)
             last_id = rows[-1][0]
 

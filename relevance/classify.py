@@ -67,28 +67,24 @@ def at_least(level: str, threshold: str) -> bool:
 class Lexicon:
     def __init__(self, data: dict, fingerprint: str):
         self.fingerprint = fingerprint
-        self.bodies: dict[str, tuple[str, float, bool]] = {}  # alias -> (body, weight, generic)
+        self.bodies: dict[str, str] = {}  # alias (as matched) -> body name
         self.weights = {body["name"]: float(body.get("weight", 1.0)) for body in data["body"]}
+        self.generic = {body["name"] for body in data["body"] if body.get("generic")}
         zh_aliases: list[str] = []
         en_aliases: list[str] = []
         for body in data["body"]:
-            entry = (body["name"], float(body.get("weight", 1.0)), bool(body.get("generic", False)))
             for alias in body.get("zh", []):
                 alias = _T2S.convert(alias)
-                self.bodies[alias] = entry
+                self.bodies[alias] = body["name"]
                 zh_aliases.append(alias)
             for alias in body.get("en", []):
-                self.bodies[alias] = self.bodies[alias.upper()] = entry
+                self.bodies[alias] = self.bodies[alias.upper()] = body["name"]
                 en_aliases.append(alias)
         # English names as written and in capitals (headlines); a case-insensitive scan costs ten times more
         english = set(en_aliases) | {a.upper() for a in en_aliases}
         # one trie-shaped pattern: an alternation of 200 names is tried name by name at every position
         self.names = re.compile(f"{_trie(set(zh_aliases))}|(?<![A-Za-z])(?:{_trie(english)})(?![A-Za-z])")
-        self.patterns = [
-            (re.compile(pattern), (body["name"], float(body.get("weight", 1.0)), bool(body.get("generic", False))))
-            for body in data["body"]
-            for pattern in body.get("zh_regex", [])
-        ]
+        self.patterns = [(re.compile(pattern), body["name"]) for body in data["body"] for pattern in body.get("zh_regex", [])]
         self.documents = [(re.compile(d["pattern"]), d["name"]) for d in data.get("document", [])]
         lookalikes = data.get("lookalikes", {})
         masked = [_T2S.convert(a) for a in lookalikes.get("zh", [])]
@@ -101,9 +97,6 @@ class Lexicon:
         self.venue = re.compile(context["venue"]) if context.get("venue") else None
         self.data = re.compile(context["data"]) if context.get("data") else None
         self.action = re.compile("|".join(re.escape(_T2S.convert(w)) for w in context.get("action", [])))
-
-    def body_of(self, alias: str) -> tuple[str, float, bool]:
-        return self.bodies[alias]
 
 
 def _trie(words) -> str:
@@ -208,10 +201,10 @@ def classify(title: str, paragraphs: list[str], lexicon: Lexicon | None = None) 
 
 def _matches(number: int, original: str, lexicon: Lexicon) -> list[Evidence]:
     text = normalise(original)
-    aligned = len(text) == len(original)  # t2s and NFKC almost always keep the length: spans map back
+    aligned = len(text) == len(original)  # t2s almost always keeps the length: spans map back
     found = []
-    spans = [(m.start(), m.end(), lexicon.body_of(m.group())[0]) for m in lexicon.names.finditer(text)]
-    for pattern, (body, _, _) in lexicon.patterns:
+    spans = [(m.start(), m.end(), lexicon.bodies[m.group()]) for m in lexicon.names.finditer(text)]
+    for pattern, body in lexicon.patterns:
         spans += [(m.start(), m.end(), body) for m in pattern.finditer(text)]
     if "/" in text or "决议" in text:
         for pattern, body in lexicon.documents:
@@ -220,22 +213,23 @@ def _matches(number: int, original: str, lexicon: Lexicon) -> list[Evidence]:
     posts = [m.span() for m in lexicon.post.finditer(text)] if lexicon.post else []
     source = original if aligned else text
     for start, end, body in _without_overlaps(spans):
-        sentence = _sentence_at(source, start)
+        around = _sentence_at(text, start)  # the rules read simplified characters
+        sentence = around if source is text else _sentence_at(source, start)  # evidence quotes the article
         window = text[max(0, start - 6) : end + 3]
         post = next((p for p in posts if p[0] <= start < p[1] or start <= p[0] < end), None)
         if lexicon.cv and lexicon.cv.search(window) or post and "前" in text[max(0, post[0] - 3) : post[0]]:
             role = "cv"
         elif post and text[post[0] : post[1]].endswith(("办事处", "外交代表", "使团", "代表团")):
             role = "cv"  # a state's mission in New York listed among its offices: not about the UN
-        elif number < LEAD_PARAGRAPHS and lexicon.data and lexicon.data.search(_sentence_at(text, start)):
+        elif number < LEAD_PARAGRAPHS and lexicon.data and lexicon.data.search(around):
             role = "lead-data"  # a UN figure the story is built on
-        elif post and number < LEAD_PARAGRAPHS and lexicon.venue and lexicon.venue.search(_sentence_at(text, start)):
+        elif post and number < LEAD_PARAGRAPHS and lexicon.venue and lexicon.venue.search(around):
             role = "lead-action"  # an ambassador to the UN speaking at a UN meeting: a state's conduct at the UN
         elif post:
             role = "post"
         elif number == TITLE:
             role = "title"
-        elif lexicon.action.search(_sentence_at(text, start)):
+        elif lexicon.action.search(around):
             role = "lead-action" if number < LEAD_PARAGRAPHS else "action"
         else:
             role = "mention"
@@ -291,5 +285,5 @@ def _bodies(evidence: list[Evidence], lexicon: Lexicon) -> list[str]:
     for e in evidence:
         if e.body not in names:
             names.append(e.body)
-    specific = [n for n in names if n != "United Nations"]
+    specific = [n for n in names if n not in lexicon.generic]
     return specific or names
