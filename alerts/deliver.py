@@ -15,9 +15,9 @@ import apprise
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from storage import queries
-from storage.engine import session
-from storage.models import Alert
+from newsmon.storage import queries
+from newsmon.storage.engine import session
+from newsmon.storage.models import Alert
 
 from .message import AlertFacts, render, render_digest
 from .settings import AlertSettings, Channel

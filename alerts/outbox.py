@@ -7,9 +7,9 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from parsers.model import Article
-from relevance.classify import Lexicon, Relevance, at_least, classify
-from storage import queries
+from newsmon.parsers.model import Article
+from newsmon.relevance.classify import Lexicon, Relevance, at_least, classify
+from newsmon.storage import queries
 
 from .settings import AlertSettings
 

@@ -18,9 +18,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from parsers.archive import read_post  # noqa: E402
-from parsers.parse import parse_post  # noqa: E402
-from parsers.score import bigram_prf  # noqa: E402
+from newsmon.parsers.archive import read_post  # noqa: E402
+from newsmon.parsers.parse import parse_post  # noqa: E402
+from newsmon.parsers.score import bigram_prf  # noqa: E402
 
 
 def main() -> None:

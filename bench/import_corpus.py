@@ -42,7 +42,7 @@ def first_posts(corpus: Path, count: int, target: Path) -> Path:
 def import_fresh(path: Path, home: Path) -> tuple[float, object, list[float]]:
     os.environ["NEWSMON_HOME"] = str(home)
     from newsmon.backfill import import_paths
-    from storage.engine import get_engine, upgrade
+    from newsmon.storage.engine import get_engine, upgrade
 
     engine = get_engine()
     upgrade(engine)
@@ -62,8 +62,8 @@ def extraction_speed(corpus: Path, count: int) -> tuple[float, float]:
     process each."""
     import trafilatura
 
-    from parsers.archive import read_post
-    from parsers.parse import parse_post
+    from newsmon.parsers.archive import read_post
+    from newsmon.parsers.parse import parse_post
 
     posts = []
     with gzip.open(corpus, "rt", encoding="utf-8") as source:

@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from parsers.parse import parse_post  # noqa: E402
+from newsmon.parsers.parse import parse_post  # noqa: E402
 
 KEYWORDS = ("联合国", "聯合國", "安理会", "安理會", "世卫", "世衛", "世界卫生组织", "世界衛生組織", "联大", "聯大",
             "United Nations", "Security Council", "WHO", "UNESCO", "UNICEF", "UNHCR", "古特雷斯", "谭德塞", "譚德塞")

@@ -16,7 +16,7 @@ from prefect.states import Completed, Failed
 from newsmon.backfill import BATCH_POSTS, MAX_POST_BYTES, Chunk, ImportReport, Reader, import_records, plan_chunks
 from newsmon.backfill import retry_failed as retry_failed_imports
 from newsmon.backfill import worth_bulk_load
-from storage.engine import bulk_load, get_engine, upgrade
+from newsmon.storage.engine import bulk_load, get_engine, upgrade
 
 
 def _chunk_of_this_run(context: TaskRunContext, parameters: dict) -> str:

@@ -15,13 +15,13 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed
 
-from alerts.deliver import deliver_pending
-from alerts.message import escape
-from alerts.settings import PREFECT_EVENT
+from newsmon.alerts.deliver import deliver_pending
+from newsmon.alerts.message import escape
+from newsmon.alerts.settings import PREFECT_EVENT
 from newsmon.config import load_registry
 from newsmon.ingest import OutletReport, collect_items, make_fetcher, process_items
-from storage import queries
-from storage.engine import get_engine, session, upgrade
+from newsmon.storage import queries
+from newsmon.storage.engine import get_engine, session, upgrade
 
 
 @task(name="fetch-feeds", cache_policy=NO_CACHE)

@@ -28,16 +28,16 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
-from fetch import decode_html
-from parsers import OUTLETS, outlet_of_post, parser_for
-from parsers.archive import read_post
-from parsers.dates import from_epoch_ms
-from parsers.model import ParseError, RawInput
-from parsers.plaintext import PARSER_NAME as TEXT_PARSER
-from parsers.plaintext import parse_text_document
-from relevance.classify import classify
-from storage import queries
-from storage.engine import bulk_load, session
+from newsmon.fetch import decode_html
+from newsmon.parsers import OUTLETS, outlet_of_post, parser_for
+from newsmon.parsers.archive import read_post
+from newsmon.parsers.dates import from_epoch_ms
+from newsmon.parsers.model import ParseError, RawInput
+from newsmon.parsers.plaintext import PARSER_NAME as TEXT_PARSER
+from newsmon.parsers.plaintext import parse_text_document
+from newsmon.relevance.classify import classify
+from newsmon.storage import queries
+from newsmon.storage.engine import bulk_load, session
 
 MAX_POST_BYTES = 10 * 2**20
 BULK_MIN_POSTS = 5_000

@@ -80,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def cmd_parse(args) -> int:
-    from parsers.parse import parse_post
+    from newsmon.parsers.parse import parse_post
 
     failed = 0
     for path in args.files:
@@ -96,7 +96,7 @@ def cmd_parse(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from alerts.receiver import WebhookReceiver
+    from newsmon.alerts.receiver import WebhookReceiver
 
     from .replay import ARCHIVE, ReplayServer
 
@@ -116,7 +116,7 @@ def cmd_demo(args) -> int:
         for message in receiver.received:
             print(f"  {message['json']['title']}")
     # then an archive of the same stories, as a user with history would import it: only the unpolled one is new
-    from flows.backfill import import_archives
+    from newsmon.flows.backfill import import_archives
 
     state = import_archives(paths=[str(ARCHIVE)], return_state=True)
     print(f"archive import {state.name}: {state.message}")
@@ -139,8 +139,8 @@ def _demo_registry(webhook: str) -> Path:
 
 def cmd_run(args) -> int:
     if args.no_prefect:
-        from alerts.deliver import deliver_pending
-        from storage.engine import get_engine, upgrade
+        from newsmon.alerts.deliver import deliver_pending
+        from newsmon.storage.engine import get_engine, upgrade
 
         from .config import load_registry
         from .ingest import ingest_source, make_fetcher
@@ -161,7 +161,7 @@ def cmd_run(args) -> int:
 
 def _run_flow(outlets, replay_base) -> int:
     _prefect_defaults()
-    from flows.ingest import ingest_all
+    from newsmon.flows.ingest import ingest_all
 
     started = time.perf_counter()
     state = ingest_all(outlets=outlets, replay_base=replay_base, return_state=True)
@@ -184,7 +184,7 @@ def cmd_import(args) -> int:
         return 2
     options = {"fmt": args.fmt, "outlet": args.outlet, "max_post_bytes": int(args.max_post_mb * 2**20)}
     if args.no_prefect:
-        from storage.engine import get_engine, upgrade
+        from newsmon.storage.engine import get_engine, upgrade
 
         from . import backfill
 
@@ -201,7 +201,7 @@ def cmd_import(args) -> int:
         return 0 if report.accounted else 1
 
     _prefect_defaults()
-    from flows.backfill import import_archives
+    from newsmon.flows.backfill import import_archives
 
     state = import_archives(
         paths=args.paths, workers=args.workers, chunk_posts=args.chunk_posts, bulk=args.bulk,
@@ -244,10 +244,10 @@ class _ProgressBar:
 
 
 def cmd_alerts(args) -> int:
-    from alerts.deliver import deliver_pending, send_apprise
-    from alerts.message import AlertFacts, render
-    from storage import queries
-    from storage.engine import get_engine, session, upgrade
+    from newsmon.alerts.deliver import deliver_pending, send_apprise
+    from newsmon.alerts.message import AlertFacts, render
+    from newsmon.storage import queries
+    from newsmon.storage.engine import get_engine, session, upgrade
 
     from .config import load_registry
 
@@ -288,8 +288,8 @@ def cmd_alerts(args) -> int:
 
 
 def cmd_un(args) -> int:
-    from relevance.classify import load_lexicon
-    from storage.engine import get_engine, upgrade
+    from newsmon.relevance.classify import load_lexicon
+    from newsmon.storage.engine import get_engine, upgrade
 
     from . import unscore
 
@@ -312,8 +312,8 @@ def cmd_un(args) -> int:
 
 
 def cmd_classify(args) -> int:
-    from relevance.classify import classify, load_lexicon
-    from relevance.text import paragraphs_of
+    from newsmon.relevance.classify import classify, load_lexicon
+    from newsmon.relevance.text import paragraphs_of
 
     lexicon = load_lexicon()
     failed = 0
@@ -360,7 +360,7 @@ def _database_label() -> str:
 
 
 def cmd_db(args) -> int:
-    from storage.engine import current_revision, database_url, upgrade
+    from newsmon.storage.engine import current_revision, database_url, upgrade
 
     if args.action == "upgrade":
         upgrade()
@@ -372,8 +372,8 @@ def cmd_db(args) -> int:
 
 
 def cmd_search(args) -> int:
-    from storage import queries
-    from storage.engine import get_engine, session, upgrade
+    from newsmon.storage import queries
+    from newsmon.storage.engine import get_engine, session, upgrade
 
     upgrade()
     with session(get_engine()) as s:
@@ -389,8 +389,8 @@ def cmd_search(args) -> int:
 
 
 def cmd_status(args) -> int:
-    from storage import queries
-    from storage.engine import get_engine, session, upgrade
+    from newsmon.storage import queries
+    from newsmon.storage.engine import get_engine, session, upgrade
 
     upgrade()
     with session(get_engine()) as s:

@@ -7,8 +7,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from alerts.settings import AlertSettings, alert_settings
-from parsers.urls import host_of
+from newsmon.alerts.settings import AlertSettings, alert_settings
+from newsmon.parsers.urls import host_of
 
 DEFAULT_SOURCES = Path(__file__).with_name("sources.toml")
 

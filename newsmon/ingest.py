@@ -12,15 +12,15 @@ from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
 
-from fetch import Fetcher, decode_html
-from parsers import parser_for
-from parsers.feed import FeedItem, read_feed
-from parsers.model import Article, ParseError, RawInput
-from storage import queries
-from storage.engine import session
+from newsmon.fetch import Fetcher, decode_html
+from newsmon.parsers import parser_for
+from newsmon.parsers.feed import FeedItem, read_feed
+from newsmon.parsers.model import Article, ParseError, RawInput
+from newsmon.storage import queries
+from newsmon.storage.engine import session
 
-from alerts.outbox import score_and_queue
-from alerts.settings import AlertSettings
+from newsmon.alerts.outbox import score_and_queue
+from newsmon.alerts.settings import AlertSettings
 
 from .config import Registry, Source
 

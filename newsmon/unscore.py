@@ -9,10 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from relevance.classify import Lexicon, classify, load_lexicon
-from storage import queries
-from storage.engine import session
-from storage.models import Article, ArticleRelevance
+from newsmon.relevance.classify import Lexicon, classify, load_lexicon
+from newsmon.storage import queries
+from newsmon.storage.engine import session
+from newsmon.storage.models import Article, ArticleRelevance
 
 BATCH = 500
 

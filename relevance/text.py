@@ -2,9 +2,9 @@
 
 import re
 
-from parsers.generic import Generic
-from parsers.outlets import Outlet
-from parsers.text import clean_text
+from newsmon.parsers.generic import Generic
+from newsmon.parsers.outlets import Outlet
+from newsmon.parsers.text import clean_text
 
 _MARKUP = re.compile(r"<(?:p|div|br|span|a|li|ul|h[1-6]|article|section|table|img|figure)[\s>/]", re.IGNORECASE)
 _HTML_READER = Generic(Outlet("classify", "classify"))

@@ -147,7 +147,7 @@ def upgrade(engine_or_url: Engine | str | None = None) -> None:
 
 
 def _search_indexes() -> list[sa.Index]:
-    from storage.models import Article
+    from newsmon.storage.models import Article
 
     return [index for index in Article.__table__.indexes if index.name.endswith("_trgm")]
 

@@ -11,8 +11,8 @@ from psycopg.types.json import Jsonb
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, select
 
-from parsers import model as parsed
-from storage.models import (
+from newsmon.parsers import model as parsed
+from newsmon.storage.models import (
     Alert,
     Article,
     ArticleRelevance,

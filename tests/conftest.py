@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
 
-from storage import engine as storage_engine
-from storage.models import NEWSMON_TABLES
+from newsmon.storage import engine as storage_engine
+from newsmon.storage.models import NEWSMON_TABLES
 
 
 @pytest.fixture(scope="session")

@@ -4,9 +4,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from parsers import parser_for
-from parsers.feed import FeedItem, read_feed
-from parsers.parse import parse_archive_post
+from newsmon.parsers import parser_for
+from newsmon.parsers.feed import FeedItem, read_feed
+from newsmon.parsers.parse import parse_archive_post
 
 GOLDEN = Path(__file__).with_name("golden")
 

@@ -9,8 +9,8 @@ from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 
-import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from storage.engine import database_url, psycopg_url
+import newsmon.storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from newsmon.storage.engine import database_url, psycopg_url
 
 config = context.config
 

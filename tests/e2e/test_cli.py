@@ -57,7 +57,7 @@ def test_import_refuses_a_missing_path_with_a_clear_error():
 
 
 def test_alerts_test_sends_through_the_named_channel_and_list_shows_nothing_yet(db, tmp_path, monkeypatch):
-    from alerts.receiver import WebhookReceiver
+    from newsmon.alerts.receiver import WebhookReceiver
 
     with WebhookReceiver() as receiver:
         registry = tmp_path / "sources.toml"

@@ -4,10 +4,10 @@ the run's markdown artifact, and a second run that sends nothing."""
 import pytest
 from sqlmodel import select
 
-from alerts.receiver import WebhookReceiver
+from newsmon.alerts.receiver import WebhookReceiver
 from newsmon.replay.server import ReplayServer
-from storage.engine import session
-from storage.models import Alert, ArticleRelevance
+from newsmon.storage.engine import session
+from newsmon.storage.models import Alert, ArticleRelevance
 
 pytestmark = pytest.mark.prefect
 
@@ -29,7 +29,7 @@ time_zone = "America/New_York"
 def test_un_items_alert_once_per_channel_and_the_run_lists_them(prefect_harness, db, tmp_path, monkeypatch):
     from prefect.client.orchestration import get_client
 
-    from flows.ingest import ingest_all
+    from newsmon.flows.ingest import ingest_all
 
     with WebhookReceiver() as receiver, ReplayServer() as replay:
         registry = tmp_path / "sources.toml"

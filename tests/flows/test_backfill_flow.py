@@ -11,7 +11,7 @@ def test_chunked_import_then_a_second_run_that_reads_everything_again(prefect_ha
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
-    from flows.backfill import import_archives
+    from newsmon.flows.backfill import import_archives
 
     state = import_archives(paths=[str(ARCHIVE)], chunk_posts=10, workers=2, return_state=True)
     report = state.result()
@@ -30,7 +30,7 @@ def test_chunked_import_then_a_second_run_that_reads_everything_again(prefect_ha
 
 
 def test_retry_failed_as_a_flow(prefect_harness, db, tmp_path):
-    from flows.backfill import import_archives
+    from newsmon.flows.backfill import import_archives
 
     (tmp_path / "no-link.md").write_text("---\ntitle: 无链接\n---\n<p>正文。</p>\n", encoding="utf-8")
     first = import_archives(paths=[str(tmp_path)], return_state=True)

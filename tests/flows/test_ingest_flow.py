@@ -26,7 +26,7 @@ time_zone = "Asia/Singapore"
 def test_one_failing_outlet_fails_the_run_but_not_the_others(prefect_harness, db, tmp_path, monkeypatch):
     from prefect.client.orchestration import get_client
 
-    from flows.ingest import ingest_all
+    from newsmon.flows.ingest import ingest_all
 
     registry = tmp_path / "sources.toml"
     registry.write_text(REGISTRY, encoding="utf-8")

@@ -12,14 +12,14 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from alerts.deliver import deliver_pending
-from alerts.outbox import score_and_queue
-from alerts.receiver import WebhookReceiver
-from alerts.settings import AlertSettings, Channel
-from parsers.model import Article
-from storage import queries
-from storage.engine import session
-from storage.models import Alert, ArticleRelevance
+from newsmon.alerts.deliver import deliver_pending
+from newsmon.alerts.outbox import score_and_queue
+from newsmon.alerts.receiver import WebhookReceiver
+from newsmon.alerts.settings import AlertSettings, Channel
+from newsmon.parsers.model import Article
+from newsmon.storage import queries
+from newsmon.storage.engine import session
+from newsmon.storage.models import Alert, ArticleRelevance
 
 ROOT = Path(__file__).resolve().parents[2]
 PUBLISHED = datetime(2026, 11, 22, 6, 30, tzinfo=UTC)
@@ -92,8 +92,8 @@ def test_a_run_killed_after_storing_sends_on_the_next_run_and_only_once(db, data
             "from datetime import UTC, datetime\n"
             "sys.path.insert(0, '.')\n"
             "from tests.integration.test_alerts import un_article, settings_for, store\n"
-            "from alerts.settings import Channel\n"
-            "from storage.engine import get_engine\n"
+            "from newsmon.alerts.settings import Channel\n"
+            "from newsmon.storage.engine import get_engine\n"
             f"store(get_engine(), un_article(), settings_for(Channel('hook', {receiver.url!r}, 'text')))\n"
             "os._exit(9)\n"
         )
@@ -186,7 +186,7 @@ def test_the_threshold_and_the_prefect_channel_wait_for_a_prefect_run(db):
 
 def test_rescore_redoes_what_another_lexicon_scored_and_alerts_nothing(db):
     from newsmon.unscore import explain, rescore
-    from relevance.classify import load_lexicon
+    from newsmon.relevance.classify import load_lexicon
 
     settings = settings_for(Channel("hook", "json://127.0.0.1:9/alerts", "text"))
     store(db, un_article(), settings)

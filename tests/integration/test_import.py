@@ -14,10 +14,10 @@ from newsmon import backfill
 from newsmon.config import load_registry
 from newsmon.ingest import ingest_source, make_fetcher
 from newsmon.replay import ARCHIVE, ReplayServer
-from parsers.parse import parse_post
-from storage import queries
-from storage.engine import session
-from storage.models import Article, ItemFailure, RawInput, Source
+from newsmon.parsers.parse import parse_post
+from newsmon.storage import queries
+from newsmon.storage.engine import session
+from newsmon.storage.models import Article, ItemFailure, RawInput, Source
 
 TESTS = Path(__file__).resolve().parents[1]
 SITE = TESTS.parent / "newsmon" / "replay" / "site"

@@ -9,10 +9,10 @@ from newsmon.config import load_registry
 from newsmon.ingest import ingest_source, make_fetcher
 from newsmon.replay import load_manifest
 from newsmon.replay.server import ReplayServer
-from parsers.score import bigram_prf
-from parsers.urls import canonical_url
-from storage import models
-from storage.engine import session
+from newsmon.parsers.score import bigram_prf
+from newsmon.parsers.urls import canonical_url
+from newsmon.storage import models
+from newsmon.storage.engine import session
 
 MANIFEST = load_manifest()
 
@@ -41,7 +41,7 @@ def run(registry, replay, keys=None):
 
 
 def _engine():
-    from storage.engine import get_engine
+    from newsmon.storage.engine import get_engine
 
     return get_engine()
 

@@ -16,9 +16,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlmodel import Session, SQLModel, func, select
 
-from parsers.model import Article, Image, RawInput
-from storage import models, queries
-from storage.engine import alembic_config, current_revision, database_url, session, upgrade
+from newsmon.parsers.model import Article, Image, RawInput
+from newsmon.storage import models, queries
+from newsmon.storage.engine import alembic_config, current_revision, database_url, session, upgrade
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FETCHED = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
@@ -290,7 +290,7 @@ def test_database_url_accepts_libpq_and_heroku_schemes(monkeypatch):
 
 embedded_only = pytest.mark.skipif("DATABASE_URL" in os.environ, reason="runs on the embedded server")
 
-CONNECT = "from storage.engine import get_engine; get_engine().connect().close(); print('connected')"
+CONNECT = "from newsmon.storage.engine import get_engine; get_engine().connect().close(); print('connected')"
 
 
 def run_python(code: str, **env: str) -> subprocess.Popen:

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from fetch import Fetcher, FetchResult, decode_html
-from fetch.client import _retry_after_seconds
+from newsmon.fetch import Fetcher, FetchResult, decode_html
+from newsmon.fetch.client import _retry_after_seconds
 
 USER_AGENT = "newsmon-tests/0.1 (+https://example.org/newsmon)"
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from parsers import OUTLETS, outlet_of, outlet_of_post, parser_for
-from parsers.archive import read_post
+from newsmon.parsers import OUTLETS, outlet_of, outlet_of_post, parser_for
+from newsmon.parsers.archive import read_post
 
 CORPUS_NAMES = {
     "(臺)中央社CNA": "cna", "法广": "rfi", "联合早报": "zaobao", "路透": "reuters", "美国之音": "voa",

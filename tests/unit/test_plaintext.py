@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from parsers.model import ParseError
-from parsers.plaintext import parse_text_document
+from newsmon.parsers.model import ParseError
+from newsmon.parsers.plaintext import parse_text_document
 
 DOCUMENTS = Path(__file__).resolve().parents[1] / "fixtures" / "documents"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from relevance.classify import at_least, classify, load_lexicon
-from relevance.text import paragraphs_of
+from newsmon.relevance.classify import at_least, classify, load_lexicon
+from newsmon.relevance.text import paragraphs_of
 
 ROOT = Path(__file__).resolve().parents[2]
 

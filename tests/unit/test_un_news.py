@@ -3,8 +3,8 @@ news.un.org; no real capture exists, see scripts/replay_un_news.json)."""
 
 import pytest
 
-from parsers import parser_for
-from parsers.feed import read_feed
+from newsmon.parsers import parser_for
+from newsmon.parsers.feed import read_feed
 from newsmon.replay import SITE_DIR, load_manifest, site_path_of
 
 FEED = load_manifest()["outlets"]["un_news"]["feeds"][0]

@@ -10,7 +10,7 @@ Revises: 0002
 import sqlalchemy as sa
 from alembic import op
 
-from parsers.urls import canonical_url
+from newsmon.parsers.urls import canonical_url
 
 revision = "0003"
 down_revision = "0002"
