@@ -15,7 +15,7 @@ import apprise
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from newsmon.storage import queries
+from newsmon.storage.outbox import alert_view, claim_pending_alerts
 from newsmon.storage.engine import session
 from newsmon.storage.models import Alert
 
@@ -97,7 +97,7 @@ def _deliver_each(engine, settings: AlertSettings, channel: Channel, sender: Sen
 
 def _deliver_digest(engine, settings, channel: Channel, sender: Sender, now: datetime, report: DeliveryReport) -> None:
     with session(engine) as s:
-        alerts = queries.claim_pending_alerts(s, channel.name)
+        alerts = claim_pending_alerts(s, channel.name)
         if not alerts or alerts[0].created_at > now - timedelta(minutes=channel.digest_minutes):
             return  # the oldest has not waited a digest period yet
         facts = _facts(s, alerts)
@@ -125,7 +125,7 @@ def _attempt(alerts: list[Alert], channel, sender, title, body, facts, report) -
 
 
 def _facts(s, alerts: list[Alert]) -> list[AlertFacts]:
-    view = queries.alert_view(s, [a.id for a in alerts])
+    view = alert_view(s, [a.id for a in alerts])
     facts = []
     for alert in alerts:
         article, relevance = view[alert.id]

@@ -7,9 +7,10 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from newsmon.parsers.model import Article
+from newsmon.model import Article
 from newsmon.relevance.classify import Lexicon, Relevance, at_least, classify
-from newsmon.storage import queries
+from newsmon.storage.outbox import enqueue_alerts
+from newsmon.storage.relevance import save_relevance
 
 from .settings import AlertSettings
 
@@ -28,7 +29,7 @@ def score_and_queue(
     if outcome not in ("new", "updated"):
         return None
     relevance = classify(article.title, article.paragraphs, lexicon)
-    queries.save_relevance(session, article_id, relevance.to_json(), relevance.model, now)
+    save_relevance(session, article_id, relevance.to_json(), relevance.model, now)
     if settings is not None and at_least(relevance.level, settings.threshold):
-        queries.enqueue_alerts(session, article_id, relevance.level, [c.name for c in settings.channels], now)
+        enqueue_alerts(session, article_id, relevance.level, [c.name for c in settings.channels], now)
     return relevance

@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from newsmon.parsers.archive import read_post  # noqa: E402
 from newsmon.parsers.parse import parse_post  # noqa: E402
-from newsmon.parsers.score import bigram_prf  # noqa: E402
+from bench.score import bigram_prf  # noqa: E402
 
 
 def main() -> None:

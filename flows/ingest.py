@@ -20,7 +20,7 @@ from newsmon.alerts.message import escape
 from newsmon.alerts.settings import PREFECT_EVENT
 from newsmon.config import load_registry
 from newsmon.ingest import OutletReport, collect_items, make_fetcher, process_items
-from newsmon.storage import queries
+from newsmon.storage.outbox import alerts_created_since
 from newsmon.storage.engine import get_engine, session, upgrade
 
 
@@ -51,7 +51,7 @@ def deliver_alerts(engine, settings, since):
     """Send pending alerts on every channel and publish the run's new UN items as a markdown artifact."""
     report = deliver_pending(engine, settings, senders={PREFECT_EVENT: emit_prefect_event})
     with session(engine) as s:
-        new_items = queries.alerts_created_since(s, since)
+        new_items = alerts_created_since(s, since)
     lines = [f"| {level} | {outlet} | [{escape(title, 'markdown')}]({url}) | {', '.join(bodies)} |"
              for level, outlet, title, url, bodies in new_items]
     create_markdown_artifact(

@@ -32,11 +32,16 @@ from newsmon.fetch import decode_html
 from newsmon.parsers import OUTLETS, outlet_of_post, parser_for
 from newsmon.parsers.archive import read_post
 from newsmon.parsers.dates import from_epoch_ms
-from newsmon.parsers.model import ParseError, RawInput
+from newsmon.model import ParseError, RawInput
 from newsmon.parsers.plaintext import PARSER_NAME as TEXT_PARSER
 from newsmon.parsers.plaintext import parse_text_document
 from newsmon.relevance.classify import classify
-from newsmon.storage import queries
+from newsmon.model import Stage
+from newsmon.storage.articles import StoreResult, article_row, store_articles
+from newsmon.storage.failures import failure_raw_input, pending_item_failures, record_item_failure, resolve_item_failures
+from newsmon.storage.feeds import ensure_source
+from newsmon.storage.relevance import save_relevances
+from newsmon.storage.rows import PackedRaw, pack_raw
 from newsmon.storage.engine import bulk_load, session
 
 MAX_POST_BYTES = 10 * 2**20
@@ -66,14 +71,14 @@ class Failure:
     reason: str  # one word: invalid-utf8, too-large, no-link, bad-html, truncated-input, ...
     message: str
     outlet: str = "unknown"
-    raw: queries.PackedRaw | None = None  # kept so --retry-failed can parse again without the input
+    raw: PackedRaw | None = None  # kept so --retry-failed can parse again without the input
 
 
 @dataclass(frozen=True)
 class Parsed:
     path: str
-    row: dict  # queries.article_row(), built in the worker
-    raw: queries.PackedRaw
+    row: dict  # article_row(), built in the worker
+    raw: PackedRaw
     relevance: dict  # relevance.classify's to_json() plus its "model"; imports score, they do not alert
     cleaned: tuple[str, ...] = ()  # repairs made on the way in (NUL bytes stripped)
 
@@ -267,7 +272,7 @@ def parse_record(post: Post, fmt: str = "auto", outlet: str | None = None) -> Pa
         return Failure(post.path, post.source, "parser-crash", message, key, _pack(post, as_text))
     relevance = classify(article.title, article.paragraphs)
     scored = relevance.to_json() | {"model": relevance.model}
-    return Parsed(post.path, queries.article_row(article, fetched_at, version), _pack(post, as_text), scored, cleaned)
+    return Parsed(post.path, article_row(article, fetched_at, version), _pack(post, as_text), scored, cleaned)
 
 
 def _decode(data: bytes | str, as_text: bool) -> str:
@@ -282,11 +287,11 @@ def _decode(data: bytes | str, as_text: bool) -> str:
         return decode_html(data, "text/plain")[0]  # documents come in GBK and Big5 too
 
 
-def _pack(post: Post, as_text: bool) -> queries.PackedRaw:
+def _pack(post: Post, as_text: bool) -> PackedRaw:
     """The post exactly as read (NUL bytes and all: raw inputs are bytes), for re-parsing and retries."""
     content = post.data if isinstance(post.data, bytes) else post.data.encode("utf-8", "surrogatepass")
     content_type = "text/plain" if as_text else "text/markdown"
-    return queries.pack_raw(RawInput("archive_post", content, url=post.path, content_type=content_type))
+    return pack_raw(RawInput("archive_post", content, url=post.path, content_type=content_type))
 
 
 # --- storing (in this process) ----------------------------------------------------------------------------------
@@ -295,7 +300,7 @@ def _pack(post: Post, as_text: bool) -> queries.PackedRaw:
 def _save_relevances(s, parsed: list[Parsed], outcomes: list) -> None:
     """The relevance of every new or changed text, in the transaction that stored it."""
     now = datetime.now(UTC)
-    queries.save_relevances(s, [
+    save_relevances(s, [
         (outcome.id, {k: v for k, v in item.relevance.items() if k != "model"}, item.relevance["model"], now)
         for item, outcome in zip(parsed, outcomes)
         if outcome is not None and outcome.outcome in ("new", "updated")
@@ -317,9 +322,9 @@ class Importer:
         self._ensure_sources(parsed)
         try:
             with session(self.engine) as s:
-                outcomes = queries.store_articles(s, [p.row for p in parsed], [p.raw for p in parsed])
+                outcomes = store_articles(s, [p.row for p in parsed], [p.raw for p in parsed])
                 _save_relevances(s, parsed, outcomes)
-                queries.resolve_item_failures(s, [p.path for p in parsed])
+                resolve_item_failures(s, [p.path for p in parsed])
         except DBAPIError:
             outcomes = self._store_one_by_one(parsed, failures)
         for item, outcome in zip(parsed, outcomes):
@@ -328,8 +333,8 @@ class Importer:
         self._count_levels(parsed, outcomes)
         with session(self.engine) as s:
             for failure in failures:
-                queries.record_item_failure(
-                    s, failure.outlet, failure.path, failure.source, queries.IMPORT_STAGE, failure.message,
+                record_item_failure(
+                    s, failure.outlet, failure.path, failure.source, Stage.IMPORT, failure.message,
                     failure.raw, failure.reason,
                 )
         for failure in failures:
@@ -338,15 +343,15 @@ class Importer:
             self.report.failed_keys.add(failure.path)
             _note(self.report.failure_paths, failure.reason, failure.path)
 
-    def _store_one_by_one(self, parsed: list[Parsed], failures: list[Failure]) -> list[queries.StoreResult | None]:
+    def _store_one_by_one(self, parsed: list[Parsed], failures: list[Failure]) -> list[StoreResult | None]:
         """A batch the database refused: find the posts it refuses, store the rest."""
-        outcomes: list[queries.StoreResult | None] = []
+        outcomes: list[StoreResult | None] = []
         for item in parsed:
             try:
                 with session(self.engine) as s:
-                    outcomes.append(queries.store_articles(s, [item.row], [item.raw])[0])
+                    outcomes.append(store_articles(s, [item.row], [item.raw])[0])
                     _save_relevances(s, [item], outcomes[-1:])
-                    queries.resolve_item_failures(s, [item.path])
+                    resolve_item_failures(s, [item.path])
             except DBAPIError as error:
                 outcomes.append(None)
                 message = str(error.orig or error).splitlines()[0]
@@ -364,7 +369,7 @@ class Importer:
             known = OUTLETS.outlets.get(outlet)
             parser = "text" if outlet == DOCUMENTS_OUTLET else parser_for(outlet).key
             with session(self.engine) as s:
-                queries.ensure_source(s, outlet, known.name if known else outlet, parser, known.zone if known else "UTC")
+                ensure_source(s, outlet, known.name if known else outlet, parser, known.zone if known else "UTC")
             self._sources.add(outlet)
 
     def _count(self, item: Parsed, outcome: str) -> None:
@@ -461,11 +466,11 @@ def retry_failed(
     """Parse and store again every open import failure: from its kept raw text, else from where it was read.
     What fails again stays open, with one more attempt counted; the rest is resolved."""
     with session(engine) as s:
-        failures = queries.pending_item_failures(s, imports=True)
+        failures = pending_item_failures(s, imports=True)
     reader = Reader([], max_post_bytes)
     records: list[Post | Failure] = []
     for failure in failures:
-        raw = queries.failure_raw_input(failure)
+        raw = failure_raw_input(failure)
         if raw is not None:
             as_text = raw.content_type == "text/plain"
             records.append(Post(failure.item_key, failure.url or failure.item_key, raw.content, as_text))
@@ -473,7 +478,7 @@ def retry_failed(
             records.extend(_read_again(reader, failure.url or failure.item_key))
     report = import_records(iter(records), engine, fmt=fmt, outlet=outlet, workers=1)
     with session(engine) as s:  # also the failures of whole inputs, which no stored post resolves
-        queries.resolve_item_failures(s, [f.item_key for f in failures if f.item_key not in report.failed_keys])
+        resolve_item_failures(s, [f.item_key for f in failures if f.item_key not in report.failed_keys])
     return report
 
 

@@ -246,7 +246,7 @@ class _ProgressBar:
 def cmd_alerts(args) -> int:
     from newsmon.alerts.deliver import deliver_pending, send_apprise
     from newsmon.alerts.message import AlertFacts, render
-    from newsmon.storage import queries
+    from newsmon.storage.outbox import list_alerts
     from newsmon.storage.engine import get_engine, session, upgrade
 
     from .config import load_registry
@@ -256,7 +256,7 @@ def cmd_alerts(args) -> int:
     upgrade(engine)
     if args.action == "list":
         with session(engine) as s:
-            for alert, article in queries.list_alerts(s, args.status, args.limit):
+            for alert, article in list_alerts(s, args.status, args.limit):
                 state = (f"sent {alert.sent_at:%Y-%m-%d %H:%M}" if alert.sent_at
                          else f"failed x{alert.attempts}: {alert.last_error}" if alert.attempts else "pending")
                 print(f"{alert.id:>6}  {alert.channel:14} {alert.level:7} {state}\n        {article.outlet}: {article.title}")
@@ -372,12 +372,12 @@ def cmd_db(args) -> int:
 
 
 def cmd_search(args) -> int:
-    from newsmon.storage import queries
+    from newsmon.storage.search import search_articles
     from newsmon.storage.engine import get_engine, session, upgrade
 
     upgrade()
     with session(get_engine()) as s:
-        found = queries.search_articles(s, args.query, outlet=args.outlet, limit=args.limit)
+        found = search_articles(s, args.query, outlet=args.outlet, limit=args.limit)
         for article in found:
             when = article.published_at.isoformat(timespec="minutes") if article.published_at else "?"
             if args.json:
@@ -389,14 +389,15 @@ def cmd_search(args) -> int:
 
 
 def cmd_status(args) -> int:
-    from newsmon.storage import queries
+    from newsmon.storage.feeds import feed_health
+    from newsmon.storage.search import article_counts
     from newsmon.storage.engine import get_engine, session, upgrade
 
     upgrade()
     with session(get_engine()) as s:
-        for outlet, count in sorted(queries.article_counts(s).items()):
+        for outlet, count in sorted(article_counts(s).items()):
             print(f"{outlet:8} {count:>7} articles")
-        for feed in queries.feed_health(s):
+        for feed in feed_health(s):
             state = "ok" if not feed.consecutive_errors else f"{feed.consecutive_errors} errors: {feed.last_error}"
             last = feed.last_success_at.isoformat(timespec="minutes") if feed.last_success_at else "never"
             print(f"  {feed.outlet:8} {feed.url}\n           last success {last}; {state}")

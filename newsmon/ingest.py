@@ -15,8 +15,11 @@ from sqlalchemy.engine import Engine
 from newsmon.fetch import Fetcher, decode_html
 from newsmon.parsers import parser_for
 from newsmon.parsers.feed import FeedItem, read_feed
-from newsmon.parsers.model import Article, ParseError, RawInput
-from newsmon.storage import queries
+from newsmon.model import Article, ParseError, RawInput
+from newsmon.storage.articles import store_article
+from newsmon.storage.failures import failure_raw_input, pending_item_failures, record_item_failure, resolve_item_failure
+from newsmon.storage.feeds import ensure_feed, ensure_source, feed_validators, log_fetch, record_feed_result
+from newsmon.storage.articles import find_article
 from newsmon.storage.engine import session
 
 from newsmon.alerts.outbox import score_and_queue
@@ -73,12 +76,12 @@ def make_fetcher(registry: Registry, replay_base: str | None = None) -> Fetcher:
 def poll_feeds(source: Source, fetcher: Fetcher, engine: Engine, report: OutletReport, run_id=None) -> list[FeedItem]:
     """Fetch every feed of the source (conditional GET) and return their items; failures go to the report."""
     with session(engine) as s:
-        queries.ensure_source(s, source.key, source.name, source.parser, source.time_zone)
+        ensure_source(s, source.key, source.name, source.parser, source.time_zone)
     items: dict[str, FeedItem] = {}
     for url in source.feeds:
         with session(engine) as s:
-            queries.ensure_feed(s, source.key, url)
-            etag, last_modified = queries.feed_validators(s, url)
+            ensure_feed(s, source.key, url)
+            etag, last_modified = feed_validators(s, url)
         started = datetime.now(UTC)
         result = fetcher.get(url, etag=etag, last_modified=last_modified)
         error, feed_items = result.error, []
@@ -89,7 +92,7 @@ def poll_feeds(source: Source, fetcher: Fetcher, engine: Engine, report: OutletR
                 error = str(exc)
         with session(engine) as s:
             _log_fetch(s, source, "feed", started, result, error, run_id)
-            queries.record_feed_result(
+            record_feed_result(
                 s, url, ok=error is None, status_code=result.status, error=error, etag=result.etag,
                 last_modified=result.last_modified, not_modified=result.not_modified, items_seen=len(feed_items),
             )
@@ -109,8 +112,8 @@ def retry_items(source: Source, engine: Engine, seen: list[FeedItem]) -> list[Fe
     """Items that failed on an earlier run and are not in today's feeds: tried again from their stored copy."""
     keys = {item.key for item in seen}
     with session(engine) as s:
-        failures = queries.pending_item_failures(s, source.key)
-        raws = [(f.item_key, queries.failure_raw_input(f)) for f in failures]
+        failures = pending_item_failures(s, source.key)
+        raws = [(f.item_key, failure_raw_input(f)) for f in failures]
     return [FeedItem.from_raw(raw.content) for key, raw in raws if raw and raw.kind == "feed_item" and key not in keys]
 
 
@@ -139,13 +142,13 @@ def process_item(
             raise ItemFailed("parse", f"empty body: no paragraphs in {'the page' if page else 'the feed item'}", "empty")
         with session(engine) as s:
             now = datetime.now(UTC)
-            result = queries.store_article(s, article, raw, now, parser.version)
+            result = store_article(s, article, raw, now, parser.version)
             score_and_queue(s, result.id, article, result.outcome, alerts, now)
-            queries.resolve_item_failure(s, source.key, item.key)
+            resolve_item_failure(s, source.key, item.key)
         return result.outcome, None
     except ItemFailed as failure:
         with session(engine) as s:
-            queries.record_item_failure(
+            record_item_failure(
                 s, source.key, item.key, item.link, failure.stage, str(failure), item.raw(), failure.reason
             )
         return "failed", f"{failure.stage}: {failure}"
@@ -156,7 +159,7 @@ def _already_stored(parser, item: FeedItem, engine: Engine) -> bool:
     url = parser.canonical_url(item.link)
     probe = Article(outlet=parser.key, url=url, title="", paragraphs=[], article_id=parser.article_id(url))
     with session(engine) as s:
-        existing = queries.find_article(s, parser.key, queries.dedup_key(probe))
+        existing = find_article(s, parser.key, probe.dedup_key)
         return existing is not None and existing.title == parser.clean_title(item.title)
 
 
@@ -173,7 +176,7 @@ def _fetch_page(source: Source, url: str, fetcher: Fetcher, engine: Engine, run_
 
 def _log_fetch(s, source: Source, kind: str, started: datetime, result, error: str | None, run_id) -> None:
     """One fetch_log row; `error` may be the parser's verdict on a body the fetch itself got fine."""
-    queries.log_fetch(
+    log_fetch(
         s, outlet=source.key, url=result.url, kind=kind, started_at=started, status_code=result.status,
         not_modified=result.not_modified, ok=error is None, error=error, elapsed_ms=result.elapsed_ms,
         bytes=len(result.content or b""), run_id=run_id,

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from newsmon.relevance.classify import Lexicon, classify, load_lexicon
-from newsmon.storage import queries
+from newsmon.storage.relevance import save_relevances
 from newsmon.storage.engine import session
 from newsmon.storage.models import Article, ArticleRelevance
 
@@ -36,7 +36,7 @@ def rescore(engine: Engine, lexicon: Lexicon) -> dict:
                 return {"scored": scored, "levels": dict(levels)}
             now = datetime.now(UTC)
             batch = [(article_id, classify(title, paragraphs, lexicon)) for article_id, title, paragraphs in rows]
-            queries.save_relevances(s, [(id, r.to_json(), r.model, now) for id, r in batch])
+            save_relevances(s, [(id, r.to_json(), r.model, now) for id, r in batch])
             levels.update(r.level for _, r in batch)
             scored += len(rows)
             last_id = rows[-1][0]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .model import ParseError
+from newsmon.model import ParseError, Reason
 
 _DATED = re.compile(r"\s*日期[:：]\s*([^\n]+)\n")
 _EPOCH = re.compile(r"<!--\s*(\d{10,13})\s*-->")
@@ -44,7 +44,7 @@ def read_post(path: str, text: str) -> ArchivePost:
     if rest.startswith("---"):
         end = rest.find("\n---", 3)
         if end < 0:
-            raise ParseError("front matter is not closed by a '---' line", reason="bad-front-matter")
+            raise ParseError("front matter is not closed by a '---' line", reason=Reason.BAD_FRONT_MATTER)
         post.front_matter = _front_matter(rest[3:end])
         rest = rest[end + 4 :]
     epoch = _EPOCH.search(rest[:200])
@@ -63,7 +63,7 @@ def read_post(path: str, text: str) -> ArchivePost:
     post.url = post.front_matter.get("from") or post.url
     post.html = rest.strip()
     if not post.url:
-        raise ParseError("post has no link: neither a 'from:' front-matter field nor a [title](url) line", reason="no-link")
+        raise ParseError("post has no link: neither a 'from:' front-matter field nor a [title](url) line", reason=Reason.NO_LINK)
     return post
 
 

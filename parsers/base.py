@@ -18,7 +18,7 @@ from . import html as h
 from .archive import ArchivePost
 from .dates import from_epoch_ms, parse_date
 from .feed import FeedItem
-from .model import Article, Image, ParseError
+from newsmon.model import Article, Image, ParseError, Reason
 from .text import clean_text, script_of
 from .urls import canonical_url
 
@@ -88,7 +88,7 @@ class OutletParser:
         layout = self.pick_layout(root, when, self.page_layouts if page else self.layouts)
         body = h.select_first(root, *layout.container) if layout.container else root
         if body is None:
-            raise ParseError(f"{self.key}: no article body ({', '.join(layout.container)}) in layout {layout.name}", reason="no-body")
+            raise ParseError(f"{self.key}: no article body ({', '.join(layout.container)}) in layout {layout.name}", reason=Reason.NO_BODY)
         images = self.images(body, layout)
         authors = self.body_authors(body)  # bylines sit among the noise that the drop removes
         h.drop(body, layout.drop)
@@ -142,7 +142,7 @@ class OutletParser:
 
     def from_feed_item(self, item: FeedItem, page: str | None = None) -> Article:
         if not item.link:
-            raise ParseError("feed item has no link", reason="no-link")
+            raise ParseError("feed item has no link", reason=Reason.NO_LINK)
         published_at = self.published(item.published_raw)
         when = published_at.date() if published_at else None
         if page is not None:
@@ -167,7 +167,7 @@ class OutletParser:
         # Headlines repeated inside the body (visually hidden h1, "faux headline" <strong>) are not prose.
         extract.paragraphs = [p for p in extract.paragraphs if p != title]
         if not title and not extract.paragraphs:
-            raise ParseError(f"{self.key}: neither a title nor body text in {url}", reason="empty")
+            raise ParseError(f"{self.key}: neither a title nor body text in {url}", reason=Reason.EMPTY)
         return Article(
             outlet=self.key,
             url=canonical,

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 
 import feedparser
 
-from .model import ParseError, RawInput
+from newsmon.model import ParseError, Reason, RawInput
 
 _AUTHOR_IN_PARENS = re.compile(r"^\S+@\S+\s*\((?P<name>[^)]*)\)$")
 
@@ -52,7 +52,7 @@ def read_feed(content: bytes) -> list[FeedItem]:
     parsed = feedparser.parse(content)
     if not parsed.get("version") and not parsed.entries:
         reason = parsed.get("bozo_exception")
-        raise ParseError(f"not an RSS or Atom feed ({reason or 'no feed elements'})", reason="bad-feed")
+        raise ParseError(f"not an RSS or Atom feed ({reason or 'no feed elements'})", reason=Reason.BAD_FEED)
     return [_item(entry) for entry in parsed.entries]
 
 

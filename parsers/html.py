@@ -15,7 +15,7 @@ from functools import lru_cache
 from lxml import etree, html
 from lxml.cssselect import CSSSelector
 
-from .model import Image, ParseError
+from newsmon.model import Image, ParseError, Reason
 from .text import clean_text
 
 BLOCK_TAGS = frozenset("p h1 h2 h3 h4 h5 h6 li blockquote pre figcaption dd dt td th".split())
@@ -46,9 +46,9 @@ def parse_html(markup: str | bytes) -> html.HtmlElement:
         else:
             root = html.fragment_fromstring(markup, create_parent="div")
     except (etree.ParserError, ValueError) as error:
-        raise ParseError(f"HTML does not parse: {error}", reason="bad-html") from error
+        raise ParseError(f"HTML does not parse: {error}", reason=Reason.BAD_HTML) from error
     if not root.text_content().strip() and _TAGS.sub("", markup).strip():
-        raise ParseError(f"HTML does not parse: its text vanishes in the tree ({markup[:60]!r}…)", reason="bad-html")
+        raise ParseError(f"HTML does not parse: its text vanishes in the tree ({markup[:60]!r}…)", reason=Reason.BAD_HTML)
     return root
 
 

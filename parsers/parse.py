@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from . import outlet_of_post, parser_for
 from .archive import read_post
-from .model import Article, ParseError
+from newsmon.model import Article, ParseError
 
 
 def parse_archive_post(path: str, text: str) -> Article:

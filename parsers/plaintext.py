@@ -12,7 +12,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from .generic import cut_junk_tail, is_boilerplate_text
-from .model import Article, ParseError
+from newsmon.model import Article, ParseError, Reason
 from .text import clean_text, script_of
 
 PARSER_NAME = "text.V1"
@@ -27,7 +27,7 @@ def parse_text_document(text: str, outlet: str, zone: ZoneInfo = UTC) -> Article
     # bare URLs are PDF footnotes: removed before unwrapping so they do not glue paragraphs together
     lines = [line for line in text.replace("\x00", "").splitlines() if line.strip() and not _URL.match(line.strip())]
     if not lines:
-        raise ParseError("the document has no text", reason="empty")
+        raise ParseError("the document has no text", reason=Reason.EMPTY)
     title = clean_text(lines[0])
     body = [p for p in cut_junk_tail(_unwrap(lines[1:])) if not is_boilerplate_text(p)]
     published_raw, published_at = _first_date(title, body[:2], zone)

@@ -75,7 +75,7 @@ class Article(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)
     outlet: str
     outlet_article_id: str | None = None
-    dedup_key: str  # see queries.dedup_key
+    dedup_key: str  # see newsmon.model.dedup_key
     url: str = Field(index=True)
     guid: str | None = None
     title: str = Field(sa_type=Text)
@@ -112,7 +112,7 @@ class ArticleRevision(SQLModel, table=True):
 
 
 class RawInput(SQLModel, table=True):
-    """What a stored article version was parsed from, compressed (see queries.raw_content)."""
+    """What a stored article version was parsed from, compressed (see storage.rows.unpack)."""
 
     __tablename__ = "raw_inputs"
     __table_args__ = (UniqueConstraint("article_id", "content_sha256", name="uq_raw_inputs_article_sha256"),)

@@ -16,8 +16,9 @@ from newsmon.alerts.deliver import deliver_pending
 from newsmon.alerts.outbox import score_and_queue
 from newsmon.alerts.receiver import WebhookReceiver
 from newsmon.alerts.settings import AlertSettings, Channel
-from newsmon.parsers.model import Article
-from newsmon.storage import queries
+from newsmon.model import Article
+from newsmon.storage.articles import store_article
+from newsmon.storage.outbox import list_alerts
 from newsmon.storage.engine import session
 from newsmon.storage.models import Alert, ArticleRelevance
 
@@ -41,7 +42,7 @@ def settings_for(*channels: Channel) -> AlertSettings:
 def store(engine, article: Article, settings: AlertSettings, fetched_at: datetime | None = None) -> str:
     with session(engine) as s:
         now = fetched_at or datetime.now(UTC)
-        result = queries.store_article(s, article, None, now, "test")
+        result = store_article(s, article, None, now, "test")
         score_and_queue(s, result.id, article, result.outcome, settings, now)
     return result.outcome
 
@@ -147,7 +148,7 @@ def test_a_failing_channel_keeps_its_alerts_with_the_error_and_retries_them(db):
         report = deliver_pending(db, settings)
         assert (report.sent, report.failed) == (0, 2)
         with session(db) as s:
-            failed = {a.channel: a for a, _ in queries.list_alerts(s, "failed")}
+            failed = {a.channel: a for a, _ in list_alerts(s, "failed")}
         assert failed["hook"].attempts == 1 and "refused" in failed["hook"].last_error
         assert "not an Apprise URL" in failed["bad"].last_error
         receiver.status = 200
@@ -180,7 +181,7 @@ def test_the_threshold_and_the_prefect_channel_wait_for_a_prefect_run(db):
         report = deliver_pending(db, settings)
         assert report.sent == 1 and report.waiting == ["prefect-event"]
         with session(db) as s:
-            pending = [a.channel for a, _ in queries.list_alerts(s, "pending")]
+            pending = [a.channel for a, _ in list_alerts(s, "pending")]
         assert pending == ["prefect-event"]
 
 

@@ -15,7 +15,9 @@ from newsmon.config import load_registry
 from newsmon.ingest import ingest_source, make_fetcher
 from newsmon.replay import ARCHIVE, ReplayServer
 from newsmon.parsers.parse import parse_post
-from newsmon.storage import queries
+from newsmon.model import Stage
+from newsmon.storage.failures import pending_item_failures, record_item_failure
+from newsmon.storage.search import search_articles
 from newsmon.storage.engine import session
 from newsmon.storage.models import Article, ItemFailure, RawInput, Source
 
@@ -141,10 +143,10 @@ def test_bad_input_is_counted_by_reason_with_its_path_and_the_rest_imports(db, t
     assert report.cleaned == {"nul-bytes": 1}  # stored, without the NUL
     assert report.new >= 2  # good.md, nul.md and the records read before the gzip stream broke
     with session(db) as s:
-        failures = {f.item_key: f for f in queries.pending_item_failures(s, imports=True)}
+        failures = {f.item_key: f for f in pending_item_failures(s, imports=True)}
         assert {f.reason for f in failures.values()} == set(report.failures)
         assert failures[str(folder / "no-link.md")].raw is not None  # kept for --retry-failed
-        assert queries.pending_item_failures(s) == []  # import failures are not the pollers' to retry
+        assert pending_item_failures(s) == []  # import failures are not the pollers' to retry
 
     # fix the inputs the user can fix, then retry: the fixed ones resolve, the rest stay open with one more attempt
     (folder / "no-link.md").unlink()
@@ -153,7 +155,7 @@ def test_bad_input_is_counted_by_reason_with_its_path_and_the_rest_imports(db, t
     retried = backfill.retry_failed(db)
     assert retried.accounted
     with session(db) as s:
-        still = {f.item_key: f.attempts for f in queries.pending_item_failures(s, imports=True)}
+        still = {f.item_key: f.attempts for f in pending_item_failures(s, imports=True)}
     assert str(truncated) not in still and str(big) not in still
     assert all(attempts == 2 for attempts in still.values()), still
     assert str(folder / "no-link.md") in still  # its kept raw still has no link
@@ -194,15 +196,15 @@ def test_bulk_load_rebuilds_the_search_indexes(db, tmp_path):
     assert {"ix_articles_title_trgm", "ix_articles_body_trgm"} <= names
     with session(db) as s:
         title = s.exec(select(Article.title).order_by(Article.id)).first()
-        assert queries.search_articles(s, title[:4])
+        assert search_articles(s, title[:4])
 
 
 @pytest.mark.parametrize("stage_filter", [True, False])
 def test_failures_of_imports_and_of_polling_are_kept_apart(db, stage_filter):
     with session(db) as s:
-        queries.record_item_failure(s, "rfi", "_posts/x.md", None, queries.IMPORT_STAGE, "no link", None, "no-link")
-        queries.record_item_failure(s, "bbc", "guid-1", "https://a/1", "page", "timeout", None, "fetch")
-        keys = [f.item_key for f in queries.pending_item_failures(s, imports=stage_filter)]
+        record_item_failure(s, "rfi", "_posts/x.md", None, Stage.IMPORT, "no link", None, "no-link")
+        record_item_failure(s, "bbc", "guid-1", "https://a/1", "page", "timeout", None, "fetch")
+        keys = [f.item_key for f in pending_item_failures(s, imports=stage_filter)]
     assert keys == (["_posts/x.md"] if stage_filter else ["guid-1"])
     with session(db) as s:
         assert s.exec(select(ItemFailure.reason).where(ItemFailure.item_key == "guid-1")).one() == "fetch"

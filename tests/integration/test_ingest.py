@@ -9,7 +9,7 @@ from newsmon.config import load_registry
 from newsmon.ingest import ingest_source, make_fetcher
 from newsmon.replay import load_manifest
 from newsmon.replay.server import ReplayServer
-from newsmon.parsers.score import bigram_prf
+from bench.score import bigram_prf
 from newsmon.parsers.urls import canonical_url
 from newsmon.storage import models
 from newsmon.storage.engine import session

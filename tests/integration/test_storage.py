@@ -16,8 +16,13 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlmodel import Session, SQLModel, func, select
 
-from newsmon.parsers.model import Article, Image, RawInput
-from newsmon.storage import models, queries
+from newsmon.model import Article, Image, RawInput
+from newsmon.storage import models
+from newsmon.storage.articles import StoreResult, find_article, get_article, store_article
+from newsmon.storage.failures import failure_raw_input, pending_item_failures, record_item_failure, resolve_item_failure
+from newsmon.storage.feeds import ensure_feed, ensure_source, feed_health, feed_validators, log_fetch, record_feed_result
+from newsmon.storage.rows import unpack
+from newsmon.storage.search import article_counts, search_articles
 from newsmon.storage.engine import alembic_config, current_revision, database_url, session, upgrade
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -37,9 +42,9 @@ def make_article(**changes) -> Article:
     return Article(**(fields | changes))
 
 
-def store(engine, article, raw=None, fetched_at=FETCHED) -> queries.StoreResult:
+def store(engine, article, raw=None, fetched_at=FETCHED) -> StoreResult:
     with session(engine) as db_session:
-        return queries.store_article(db_session, article, raw, fetched_at, parser_version="1.0")
+        return store_article(db_session, article, raw, fetched_at, parser_version="1.0")
 
 
 def count(engine, model) -> int:
@@ -49,19 +54,19 @@ def count(engine, model) -> int:
 
 def test_new_duplicate_updated_keeps_old_text_as_revision(db):
     original = make_article()
-    assert store(db, original) == queries.StoreResult("new", 1)
-    assert store(db, original, fetched_at=FETCHED + timedelta(hours=1)) == queries.StoreResult("duplicate", 1)
+    assert store(db, original) == StoreResult("new", 1)
+    assert store(db, original, fetched_at=FETCHED + timedelta(hours=1)) == StoreResult("duplicate", 1)
     # spacing and punctuation do not count as a change
     respaced = make_article(paragraphs=["联合国安理会周五召开紧急会议 讨论加沙局势", "多国代表在会上发言!"])
     assert store(db, respaced).outcome == "duplicate"
 
     edited = make_article(title="联合国安理会通过决议", paragraphs=["安理会周五通过停火决议。"])
     later = FETCHED + timedelta(hours=2)
-    assert store(db, edited, fetched_at=later) == queries.StoreResult("updated", 1)
+    assert store(db, edited, fetched_at=later) == StoreResult("updated", 1)
     assert store(db, edited, fetched_at=later).outcome == "duplicate"
 
     with Session(db) as db_session:
-        row = queries.get_article(db_session, 1)
+        row = get_article(db_session, 1)
         assert (row.title, row.paragraphs, row.body) == (edited.title, edited.paragraphs, "安理会周五通过停火决议。")
         assert (row.content_hash, row.revision_count) == (edited.content_hash, 1)
         assert (row.fetched_at, row.updated_at) == (FETCHED, later)
@@ -77,16 +82,16 @@ def test_duplicate_fills_fields_an_earlier_parse_lacked(db):
     store(db, make_article(published_at=None, published_raw=None))
     assert store(db, make_article(published_raw="2025年3月1日")).outcome == "duplicate"
     with Session(db) as db_session:
-        row = queries.get_article(db_session, 1)
+        row = get_article(db_session, 1)
     assert (row.published_at, row.published_raw, row.revision_count) == (make_article().published_at, "2025年3月1日", 0)
 
 
 def test_dedup_key_ladder(db):
     full = make_article(guid="guid-1")
-    assert queries.dedup_key(full) == "id:c1"
-    assert queries.dedup_key(make_article(article_id=None, guid="guid-1")) == f"url:{full.url}"
-    assert queries.dedup_key(make_article(article_id=None, url="", guid="guid-1")) == "guid:guid-1"
-    assert queries.dedup_key(make_article(article_id=None, url="")) == f"hash:{full.content_hash}"
+    assert full.dedup_key == "id:c1"
+    assert make_article(article_id=None, guid="guid-1").dedup_key == f"url:{full.url}"
+    assert make_article(article_id=None, url="", guid="guid-1").dedup_key == "guid:guid-1"
+    assert make_article(article_id=None, url="").dedup_key == f"hash:{full.content_hash}"
 
     # without an id, the URL identifies the article, so a new title there is an update
     assert store(db, make_article(article_id=None)).outcome == "new"
@@ -96,8 +101,8 @@ def test_dedup_key_ladder(db):
     assert store(db, make_article(outlet="voa")).outcome == "new"
     assert count(db, models.Article) == 2
     with Session(db) as db_session:
-        assert queries.find_article(db_session, "bbc", f"url:{full.url}").title == "新标题"
-        assert queries.find_article(db_session, "bbc", "id:c1") is None
+        assert find_article(db_session, "bbc", f"url:{full.url}").title == "新标题"
+        assert find_article(db_session, "bbc", "id:c1") is None
 
 
 def test_nul_bytes_are_stripped_everywhere(db):
@@ -113,20 +118,20 @@ def test_nul_bytes_are_stripped_everywhere(db):
     raw = RawInput(kind="page", content=b"<html>\x00</html>", url="https://x.example/\x00", content_type="text/html")
     assert store(db, article, raw).outcome == "new"
     with Session(db) as db_session:
-        row = queries.get_article(db_session, 1)
+        row = get_article(db_session, 1)
         raw_row = db_session.exec(select(models.RawInput)).one()
     assert (row.title, row.paragraphs, row.body) == ("联合国", ["第一段", "第二段"], "第一段\n\n第二段")
     assert (row.authors, row.images) == (["记者"], [{"url": "https://img.example/a.jpg", "caption": "说明"}])
     assert (row.summary, row.guid, row.published_raw) == ("摘要", "guid", "2025-03-01")
     assert raw_row.url == "https://x.example/"
-    assert queries.raw_content(raw_row) == raw.content  # bytes are stored as they came
+    assert unpack(raw_row.content) == raw.content  # bytes are stored as they came
 
 
 def test_concurrent_store_of_one_article_inserts_once(db):
     article = make_article()
     # the first run holds its insert uncommitted; the second must wait for it, then see a duplicate
     first = Session(db)
-    first_result = queries.store_article(first, article, None, FETCHED, "1.0")
+    first_result = store_article(first, article, None, FETCHED, "1.0")
     second_results = []
     second = threading.Thread(target=lambda: second_results.append(store(db, article)))
     second.start()
@@ -135,8 +140,8 @@ def test_concurrent_store_of_one_article_inserts_once(db):
     first.commit()
     first.close()
     second.join(timeout=10)
-    assert first_result == queries.StoreResult("new", 1)
-    assert second_results == [queries.StoreResult("duplicate", 1)]
+    assert first_result == StoreResult("new", 1)
+    assert second_results == [StoreResult("duplicate", 1)]
 
     # and a free-for-all: many threads released at once on each of a few articles
     for n in range(5):
@@ -164,12 +169,12 @@ def test_search_finds_chinese_substring_with_trigram_index(db):
     store(db, make_article(outlet="voa", title="联合国大会开幕", paragraphs=["大会在纽约开幕。"]))
 
     with Session(db) as db_session:
-        hits = queries.search_articles(db_session, "联合国", outlet="bbc")
+        hits = search_articles(db_session, "联合国", outlet="bbc")
         assert [hit.outlet_article_id for hit in hits] == ["new", "old"]  # newest first
-        assert len(queries.search_articles(db_session, "联合国")) == 3
-        assert len(queries.search_articles(db_session, "联合国", limit=1)) == 1
-        assert queries.search_articles(db_session, "%") == []  # LIKE wildcards are literal
-        assert queries.article_counts(db_session) == {"bbc": 3, "voa": 1}
+        assert len(search_articles(db_session, "联合国")) == 3
+        assert len(search_articles(db_session, "联合国", limit=1)) == 1
+        assert search_articles(db_session, "%") == []  # LIKE wildcards are literal
+        assert article_counts(db_session) == {"bbc": 3, "voa": 1}
 
     with db.connect() as conn:
         # under the C ctype pg_trgm sees no letters in Chinese text and extracts nothing
@@ -198,42 +203,42 @@ def test_item_failure_upsert_resolve_and_retry_raw(db):
     item = "<item><title>联合国</title></item>".encode()
     raw = RawInput(kind="feed_item", content=item, url="https://feed", content_type="application/rss+xml")
     with session(db) as s:
-        first = queries.record_item_failure(s, "bbc", "guid-1", "https://a/1", "page", "timeout", raw)
+        first = record_item_failure(s, "bbc", "guid-1", "https://a/1", "page", "timeout", raw)
     with session(db) as s:
-        again = queries.record_item_failure(s, "bbc", "guid-1", "https://a/1", "parse", "no body\x00", None)
+        again = record_item_failure(s, "bbc", "guid-1", "https://a/1", "parse", "no body\x00", None)
     assert (again.id, again.attempts, again.stage, again.error) == (first.id, 2, "parse", "no body")
     assert again.first_failed_at == first.first_failed_at and again.last_failed_at >= first.last_failed_at
-    assert queries.failure_raw_input(again) == raw  # a retry without raw keeps the earlier one
+    assert failure_raw_input(again) == raw  # a retry without raw keeps the earlier one
 
     with session(db) as s:
-        assert [f.item_key for f in queries.pending_item_failures(s, "bbc")] == ["guid-1"]
-        assert queries.pending_item_failures(s, "voa") == []
-        assert queries.resolve_item_failure(s, "bbc", "guid-1") is True
+        assert [f.item_key for f in pending_item_failures(s, "bbc")] == ["guid-1"]
+        assert pending_item_failures(s, "voa") == []
+        assert resolve_item_failure(s, "bbc", "guid-1") is True
     with session(db) as s:
-        assert queries.resolve_item_failure(s, "bbc", "guid-1") is False
-        assert queries.pending_item_failures(s, "bbc") == []
-        reopened = queries.record_item_failure(s, "bbc", "guid-1", "https://a/1", "store", "boom", None)
+        assert resolve_item_failure(s, "bbc", "guid-1") is False
+        assert pending_item_failures(s, "bbc") == []
+        reopened = record_item_failure(s, "bbc", "guid-1", "https://a/1", "store", "boom", None)
     assert (reopened.attempts, reopened.resolved_at) == (3, None)
     with session(db) as s:
-        assert queries.failure_raw_input(queries.record_item_failure(s, "bbc", "k2", None, "page", "x", None)) is None
+        assert failure_raw_input(record_item_failure(s, "bbc", "k2", None, "page", "x", None)) is None
 
 
 def test_feed_health_counters_and_validators(db):
     url = "https://feeds.bbci.co.uk/zhongwen/simp/rss.xml"
     with session(db) as s:
-        queries.ensure_source(s, "bbc", "BBC", "bbc", "Europe/London")
-        assert queries.ensure_source(s, "bbc", "BBC 中文", "bbc", "Europe/London").name == "BBC 中文"
-        feed = queries.ensure_feed(s, "bbc", url)
-        assert queries.ensure_feed(s, "bbc", url).id == feed.id
-        assert queries.feed_validators(s, url) == (None, None)
-        assert queries.feed_validators(s, "https://unknown") == (None, None)
+        ensure_source(s, "bbc", "BBC", "bbc", "Europe/London")
+        assert ensure_source(s, "bbc", "BBC 中文", "bbc", "Europe/London").name == "BBC 中文"
+        feed = ensure_feed(s, "bbc", url)
+        assert ensure_feed(s, "bbc", url).id == feed.id
+        assert feed_validators(s, url) == (None, None)
+        assert feed_validators(s, "https://unknown") == (None, None)
 
     def record(**result):
         fields = dict(
             ok=True, status_code=200, error=None, etag=None, last_modified=None, not_modified=False, items_seen=0
         )
         with session(db) as s:
-            return queries.record_feed_result(s, url, **(fields | result))
+            return record_feed_result(s, url, **(fields | result))
 
     ok = record(etag='"e1"', last_modified="Sat, 01 Mar 2025 08:00:00 GMT", items_seen=10)
     assert (ok.consecutive_errors, ok.items_seen_total, ok.last_status) == (0, 10, 200)
@@ -245,12 +250,12 @@ def test_feed_health_counters_and_validators(db):
     unchanged = record(status_code=304, not_modified=True)
     assert (unchanged.consecutive_errors, unchanged.last_error, unchanged.items_seen_total) == (0, None, 10)
     with session(db) as s:
-        assert queries.feed_validators(s, url) == ('"e1"', "Sat, 01 Mar 2025 08:00:00 GMT")
-        entry = queries.log_fetch(
+        assert feed_validators(s, url) == ('"e1"', "Sat, 01 Mar 2025 08:00:00 GMT")
+        entry = log_fetch(
             s, outlet="bbc", url=url, kind="feed", started_at=FETCHED, status_code=304, not_modified=True,
             ok=True, elapsed_ms=120, bytes=0, run_id="run-1",
         )
-        assert [(feed.url, feed.consecutive_errors) for feed in queries.feed_health(s)] == [(url, 0)]
+        assert [(feed.url, feed.consecutive_errors) for feed in feed_health(s)] == [(url, 0)]
     assert entry.id == 1 and count(db, models.FetchLog) == 1
 
 
@@ -260,7 +265,7 @@ def test_a_text_not_newer_than_the_stored_one_never_replaces_it(db):
     assert store(db, make_article(paragraphs=["更早的版本"]), fetched_at=FETCHED - timedelta(days=1)).outcome == "older"
     assert store(db, make_article(paragraphs=["更新的版本"]), fetched_at=FETCHED + timedelta(hours=1)).outcome == "updated"
     with Session(db) as db_session:
-        assert queries.get_article(db_session, 1).paragraphs == ["更新的版本"]
+        assert get_article(db_session, 1).paragraphs == ["更新的版本"]
 
 
 def test_raw_input_round_trips_compressed(db):
@@ -273,13 +278,13 @@ def test_raw_input_round_trips_compressed(db):
 
     with Session(db) as db_session:
         rows = db_session.exec(select(models.RawInput).order_by(models.RawInput.id)).all()
-    assert [queries.raw_content(row) for row in rows] == [html, edited_page.content]
+    assert [unpack(row.content) for row in rows] == [html, edited_page.content]
     assert len(rows[0].content) < len(html) / 10
     assert rows[0].content_sha256 == hashlib.sha256(html).hexdigest()
     assert (rows[0].kind, rows[0].url, rows[0].content_type) == ("page", page.url, "text/html")
     assert rows[0].fetched_at == FETCHED
     # gzip-framed content (e.g. written by another tool) reads back too
-    assert queries.raw_content(models.RawInput(content=gzip.compress(b"<rss/>"))) == b"<rss/>"
+    assert unpack(gzip.compress(b"<rss/>")) == b"<rss/>"
 
 
 def test_database_url_accepts_libpq_and_heroku_schemes(monkeypatch):

@@ -8,7 +8,7 @@ from newsmon.parsers import parser_for
 from newsmon.parsers.generic import Generic, cut_junk_tail
 from newsmon.parsers.outlets import Outlet
 from newsmon.parsers.parse import parse_post
-from newsmon.parsers.score import bigram_prf
+from bench.score import bigram_prf
 
 GOLD = Path(__file__).resolve().parents[1] / "generic_gold" / "generic_dev.jsonl"
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from newsmon.parsers.model import ParseError
+from newsmon.model import ParseError
 from newsmon.parsers.plaintext import parse_text_document
 
 DOCUMENTS = Path(__file__).resolve().parents[1] / "fixtures" / "documents"

@@ -7,10 +7,11 @@ Revision ID: 0003
 Revises: 0002
 """
 
+import re
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+
 import sqlalchemy as sa
 from alembic import op
-
-from newsmon.parsers.urls import canonical_url
 
 revision = "0003"
 down_revision = "0002"
@@ -22,6 +23,26 @@ depends_on = None
 # cheaper than updating them row by row.
 REBUILD_INDEXES_FROM = 2_000
 TRIGRAM_INDEXES = {"ix_articles_title_trgm": "title", "ix_articles_body_trgm": "body"}
+
+
+# canonical_url as it was when this migration was written (parsers/urls.py may change; this migration must not)
+_TRACKING_PREFIXES = ("utm_", "at_", "mc_")
+_TRACKING_NAMES = frozenset({"ref", "fbclid", "gclid", "ocid", "cmpid", "xtor", "spm", "from", "share"})
+_SLASHES = re.compile(r"/{2,}")
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
+
+def canonical_url(url: str) -> str:
+    parts = urlsplit(url.strip())
+    query = [
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if key.lower() not in _TRACKING_NAMES and not key.lower().startswith(_TRACKING_PREFIXES)
+    ]
+    scheme = "https" if parts.scheme.lower() in ("http", "https") else parts.scheme.lower()
+    host = (parts.hostname or "") + (f":{parts.port}" if parts.port and parts.port not in (80, 443) else "")
+    path = quote(unquote(_SLASHES.sub("/", parts.path or "/")), safe=_PATH_SAFE)
+    return urlunsplit((scheme, host, path, urlencode(query), ""))
 
 
 def upgrade() -> None:

@@ -1,0 +1,211 @@
+"""Articles, their revisions and their raw inputs: dedup on (outlet, dedup key), a changed text becomes a revision.
+Plain functions taking a Session; the caller commits."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from psycopg.types.json import Jsonb
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import Session, select
+
+from newsmon import model
+from newsmon.storage.models import Article, ArticleRevision, RawInput
+from newsmon.storage.rows import PackedRaw, copy_into_temp, packed, strip_nul
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    # "older": the stored text is newer than this one (an archive imported after live polling), so it stays
+    outcome: Literal["new", "updated", "duplicate", "older"]
+    id: int
+
+
+def _content_columns(article: model.Article, parser_version: str) -> dict[str, Any]:
+    """The columns that change when an article's text changes."""
+    return {
+        "title": article.title,
+        "paragraphs": article.paragraphs,
+        "body": article.body,
+        "content_hash": article.content_hash,
+        "summary": article.summary,
+        "authors": article.authors,
+        "images": [asdict(image) for image in article.images],
+        "language": article.language,
+        "parser": article.parser,
+        "parser_version": parser_version,
+    }
+
+
+_CONTENT_FIELDS = tuple(_content_columns(model.Article("", "", "", []), ""))
+
+
+def article_row(article: model.Article, fetched_at: datetime, parser_version: str) -> dict[str, Any]:
+    """The articles row for a parsed article, NUL bytes stripped: pure CPU work, which importers do in their
+    worker processes."""
+    clean = model.Article(**strip_nul({**asdict(article), "images": []}))
+    clean.images = [model.Image(*strip_nul([image.url, image.caption])) for image in article.images]
+    clean.published_at = article.published_at
+    return {
+        "outlet": clean.outlet,
+        "outlet_article_id": clean.article_id,
+        "dedup_key": clean.dedup_key,
+        "url": clean.url,
+        "guid": clean.guid,
+        "published_at": clean.published_at,
+        "published_raw": clean.published_raw,
+        "fetched_at": fetched_at,
+        "updated_at": fetched_at,
+        **_content_columns(clean, strip_nul(parser_version)),
+    }
+
+
+def store_article(
+    session: Session,
+    article: model.Article,
+    raw: model.RawInput | PackedRaw | None,
+    fetched_at: datetime,
+    parser_version: str,
+) -> StoreResult:
+    """Insert the article, or record a new revision of it if its text changed, or nothing if not.
+
+    A text fetched no later than the stored one (fetched_at up to its updated_at) never replaces it.
+    Safe under concurrent runs: the insert is ON CONFLICT DO NOTHING and the update path locks the row.
+    """
+    row = article_row(article, fetched_at, parser_version)
+    raw_packed = packed(raw)
+    inserted_id = session.exec(
+        insert(Article).values(**row).on_conflict_do_nothing(index_elements=["outlet", "dedup_key"]).returning(Article.id)
+    ).scalar()
+    if inserted_id is not None:
+        _store_raws(session, [(inserted_id, raw_packed, fetched_at)])
+        return StoreResult("new", inserted_id)
+    return _store_existing(session, row, raw_packed, fetched_at)
+
+
+def _store_existing(session: Session, row: dict[str, Any], raw: PackedRaw | None, fetched_at: datetime) -> StoreResult:
+    existing = session.exec(
+        select(Article)
+        .where(Article.outlet == row["outlet"], Article.dedup_key == row["dedup_key"])
+        .with_for_update()
+        .execution_options(populate_existing=True)  # the locked row, not a copy this session saw earlier
+    ).one()
+    # fill what an earlier parse lacked, without counting it as a revision
+    for field in ("published_at", "published_raw", "guid"):
+        if getattr(existing, field) is None and row[field] is not None:
+            setattr(existing, field, row[field])
+
+    if existing.content_hash == row["content_hash"]:
+        session.flush()
+        return StoreResult("duplicate", existing.id)
+    if fetched_at <= existing.updated_at:  # equal: two texts of one moment; the first stored stays
+        session.flush()
+        return StoreResult("older", existing.id)
+
+    session.add(
+        ArticleRevision(
+            article_id=existing.id,
+            revision=existing.revision_count,
+            title=existing.title,
+            paragraphs=existing.paragraphs,
+            content_hash=existing.content_hash,
+            parser=existing.parser,
+            replaced_at=fetched_at,
+        )
+    )
+    for field in _CONTENT_FIELDS:
+        setattr(existing, field, row[field])
+    existing.revision_count += 1
+    existing.updated_at = fetched_at
+    session.flush()
+    _store_raws(session, [(existing.id, raw, fetched_at)])
+    return StoreResult("updated", existing.id)
+
+
+def store_articles(session: Session, rows: list[dict[str, Any]], raws: list[PackedRaw | None]) -> list[StoreResult]:
+    """store_article for many article_row()s at once, in order: one COPY-fed INSERT ... ON CONFLICT DO NOTHING
+    for all, one SELECT for those already stored, and the one-by-one path only for changed texts (revisions)."""
+    if not rows:
+        return []
+    inserted = {(outlet, key): id for id, outlet, key in _copy_insert_articles(session, rows)}
+    results: list[StoreResult | None] = [None] * len(rows)
+    conflicts = []
+    for i, row in enumerate(rows):
+        identity = (row["outlet"], row["dedup_key"])
+        if identity in inserted:
+            results[i] = StoreResult("new", inserted.pop(identity))  # a second copy in this batch is a conflict
+        else:
+            conflicts.append(i)
+    _store_raws(session, [(result.id, raws[i], rows[i]["fetched_at"]) for i, result in enumerate(results) if result])
+
+    stored = {}
+    if conflicts:
+        identities = {(rows[i]["outlet"], rows[i]["dedup_key"]) for i in conflicts}
+        stored = {
+            (row.outlet, row.dedup_key): row
+            for row in session.execute(
+                select(
+                    Article.id, Article.outlet, Article.dedup_key, Article.content_hash,
+                    Article.published_at.is_(None).label("lacks_date"), Article.guid.is_(None).label("lacks_guid"),
+                ).where(sa.tuple_(Article.outlet, Article.dedup_key).in_(list(identities)))
+            )
+        }
+    for i in conflicts:
+        row, existing = rows[i], stored[(rows[i]["outlet"], rows[i]["dedup_key"])]
+        fills_gap = existing.lacks_date and row["published_at"] or existing.lacks_guid and row["guid"]
+        if existing.content_hash == row["content_hash"] and not fills_gap:
+            results[i] = StoreResult("duplicate", existing.id)
+        else:
+            results[i] = _store_existing(session, row, raws[i], row["fetched_at"])
+    return [result for result in results if result is not None]
+
+
+_COPY_COLUMNS = [column.name for column in Article.__table__.columns if column.name not in ("id", "revision_count")]
+_JSONB_COLUMNS = frozenset({"paragraphs", "authors", "images"})
+
+
+def _copy_insert_articles(session: Session, rows: list[dict[str, Any]]) -> list[tuple[int, str, str]]:
+    """Insert the rows in order through a COPY-fed temporary table, skipping stored ones."""
+    columns = ", ".join(_COPY_COLUMNS)
+    cursor = copy_into_temp(
+        session, "articles_batch", "LIKE articles INCLUDING DEFAULTS, position int", [*_COPY_COLUMNS, "position"],
+        ([Jsonb(row[name]) if name in _JSONB_COLUMNS else row[name] for name in _COPY_COLUMNS] + [position]
+         for position, row in enumerate(rows)),
+    )
+    cursor.execute(
+        f"INSERT INTO articles ({columns}) SELECT {columns} FROM articles_batch ORDER BY position"
+        " ON CONFLICT (outlet, dedup_key) DO NOTHING RETURNING id, outlet, dedup_key"
+    )
+    return cursor.fetchall()
+
+
+def _store_raws(session: Session, raws: list[tuple[int, PackedRaw | None, datetime]]) -> None:
+    rows = [
+        {
+            "article_id": article_id,
+            "kind": raw.kind,
+            "url": raw.url,
+            "content_type": raw.content_type,
+            "content": raw.compressed,
+            "content_sha256": raw.sha256,
+            "fetched_at": fetched_at,
+        }
+        for article_id, raw, fetched_at in raws
+        if raw is not None
+    ]
+    if rows:
+        session.connection().execute(
+            insert(RawInput.__table__).on_conflict_do_nothing(index_elements=["article_id", "content_sha256"]), rows
+        )
+
+
+def get_article(session: Session, id: int) -> Article | None:
+    return session.get(Article, id)
+
+
+def find_article(session: Session, outlet: str, key: str) -> Article | None:
+    """The stored article with this dedup key (model.dedup_key), if any."""
+    return session.exec(select(Article).where(Article.outlet == outlet, Article.dedup_key == key)).first()

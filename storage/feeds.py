@@ -1,0 +1,87 @@
+"""Sources, feeds with their health and validators, and the fetch log.
+Plain functions taking a Session; the caller commits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import Session, select
+
+from newsmon.storage.models import Feed, FetchLog, Source
+from newsmon.storage.rows import strip_nul
+
+
+def ensure_source(session: Session, outlet: str, name: str, parser: str, time_zone: str) -> Source:
+    """Create or refresh an outlet's row (from sources.toml)."""
+    values = {"name": name, "parser": parser, "time_zone": time_zone, "updated_at": sa.func.now()}
+    session.exec(
+        insert(Source)
+        .values(outlet=outlet, **values)
+        .on_conflict_do_update(
+            index_elements=["outlet"],
+            set_=values,
+            # leave the row (and updated_at) alone when nothing changed
+            where=sa.tuple_(Source.name, Source.parser, Source.time_zone).is_distinct_from(
+                sa.tuple_(name, parser, time_zone)
+            ),
+        )
+    )
+    return session.get(Source, outlet, populate_existing=True)
+
+
+def ensure_feed(session: Session, outlet: str, url: str) -> Feed:
+    """The feed's row, created if new. The outlet must exist (ensure_source) first."""
+    session.exec(insert(Feed).values(outlet=outlet, url=url).on_conflict_do_nothing(index_elements=["url"]))
+    return session.exec(select(Feed).where(Feed.url == url)).one()
+
+
+def feed_validators(session: Session, url: str) -> tuple[str | None, str | None]:
+    """(etag, last_modified) from the feed's last 200, for a conditional GET."""
+    row = session.exec(select(Feed.etag, Feed.last_modified).where(Feed.url == url)).first()
+    return (row.etag, row.last_modified) if row else (None, None)
+
+
+def record_feed_result(
+    session: Session,
+    url: str,
+    *,
+    ok: bool,
+    status_code: int | None,
+    error: str | None,
+    etag: str | None,
+    last_modified: str | None,
+    not_modified: bool,
+    items_seen: int,
+) -> Feed:
+    """Update a feed's health after a fetch. A 304 counts as success and keeps the old validators."""
+    feed = session.exec(select(Feed).where(Feed.url == url).with_for_update()).one()
+    feed.last_fetched_at = sa.func.now()
+    feed.last_status = status_code
+    if ok:
+        feed.last_success_at = sa.func.now()
+        feed.consecutive_errors = 0
+        feed.last_error = None
+        if not not_modified:
+            feed.etag, feed.last_modified = strip_nul(etag), strip_nul(last_modified)
+        feed.items_seen_total += items_seen
+    else:
+        feed.consecutive_errors += 1
+        feed.last_error = strip_nul(error)
+    session.flush()
+    session.refresh(feed)
+    return feed
+
+
+def log_fetch(session: Session, **fields: Any) -> FetchLog:
+    """Append one fetch_log row; fields are FetchLog's columns."""
+    entry = FetchLog(**strip_nul(fields))
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def feed_health(session: Session) -> list[Feed]:
+    """Every feed with its health counters, by outlet then URL."""
+    return list(session.exec(select(Feed).order_by(Feed.outlet, Feed.url)))
