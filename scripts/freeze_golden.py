@@ -1,8 +1,11 @@
-"""Re-freeze the expected output of the golden parser tests after a deliberate parser change.
+"""Re-freeze the expected output of the golden parser tests after a deliberate parser change, or freeze a new case.
 
     python scripts/freeze_golden.py [outlet ...]
 
-Review the diff of tests/golden/*/*.json before committing it: every change must be an improvement.
+Review the diff of tests/golden/*/*.json before committing it: every change must be an improvement. A new case is
+its input file in tests/golden/<outlet>/ plus its meta.json entry (kind, source; "synthetic": true and "why" when
+the input is not a capture as the outlet served it; see tests/golden_cases.py); read its frozen output before
+committing it: the body complete, without navigation, captions or related links. docs/golden.md has the rules.
 """
 
 import json
