@@ -25,6 +25,12 @@ class AlertFacts:
     evidence: str
     url: str
 
+    def event_payload(self, alert_id: int) -> dict:
+        """The payload of the Prefect event newsmon.article.un-related."""
+        return {"title": self.title, "outlet": self.outlet, "level": self.level, "bodies": self.bodies,
+                "evidence": self.evidence, "url": self.url, "alert_id": alert_id,
+                "published_at": self.published_at.isoformat() if self.published_at else None}
+
 
 def escape(text: str, fmt: str) -> str:
     if fmt == "markdown":

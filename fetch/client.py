@@ -45,6 +45,14 @@ class FetchResult:
         return self.error is None
 
 
+@dataclass(frozen=True)
+class Politeness:
+    """How a host is treated: at most `concurrency` requests at a time, their starts `delay_seconds` apart."""
+
+    concurrency: int = 2
+    delay_seconds: float = 1.0
+
+
 class _Abort(Exception):
     """A failure that another attempt would not fix (body too large, redirect loop)."""
 
@@ -95,9 +103,8 @@ class Fetcher:
         retries: int = 3,
         backoff_base: float = 0.5,
         backoff_cap: float = 30.0,
-        per_host_concurrency: int = 2,
-        per_host_delay: float = 1.0,
-        host_delays: dict[str, float] | None = None,
+        politeness: Politeness = Politeness(),
+        host_politeness: dict[str, Politeness] | None = None,
         replay_base: str | None = None,
     ) -> None:
         self.timeout = timeout
@@ -105,9 +112,8 @@ class Fetcher:
         self.retries = retries
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
-        self.per_host_concurrency = per_host_concurrency
-        self.per_host_delay = per_host_delay
-        self.host_delays = {host.lower(): delay for host, delay in (host_delays or {}).items()}
+        self.politeness = politeness  # for hosts without their own entry in host_politeness
+        self.host_politeness = {host.lower(): rule for host, rule in (host_politeness or {}).items()}
         # Normalised the way httpx prints URLs, so redirect targets can be matched against it.
         self.replay_base = str(httpx.URL(replay_base)).rstrip("/") if replay_base else None
         self._gates: dict[str, _HostGate] = {}
@@ -249,8 +255,8 @@ class Fetcher:
         host = urlsplit(url).hostname or ""
         with self._gates_lock:
             if host not in self._gates:
-                delay = self.host_delays.get(host, self.per_host_delay)
-                self._gates[host] = _HostGate(self.per_host_concurrency, delay)
+                rule = self.host_politeness.get(host, self.politeness)
+                self._gates[host] = _HostGate(rule.concurrency, rule.delay_seconds)
             return self._gates[host]
 
     def _wire_url(self, url: str) -> str:

@@ -9,8 +9,6 @@ import sys
 import time
 from pathlib import Path
 
-from .config import home
-
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
@@ -96,11 +94,13 @@ def cmd_parse(args) -> int:
 
 
 def cmd_demo(args) -> int:
+    from newsmon import settings
     from newsmon.alerts.receiver import WebhookReceiver
 
     from .replay import ARCHIVE, ReplayServer
 
-    with ReplayServer() as replay, WebhookReceiver() as receiver:
+    demo = settings.current().demo()
+    with ReplayServer() as replay, WebhookReceiver() as receiver, settings.use(demo):
         if args.serve:
             print(f"replay site at {replay.base_url} (Ctrl-C to stop)")
             try:
@@ -108,68 +108,62 @@ def cmd_demo(args) -> int:
                     time.sleep(3600)
             except KeyboardInterrupt:
                 return 0
-        os.environ["NEWSMON_SOURCES"] = str(_demo_registry(receiver.url))
-        print(f"newsmon demo: replay site at {replay.base_url}, database {_database_label()}, "
+        _write_demo_registry(demo.sources_path, receiver.url)
+        print(f"newsmon demo: replay site at {replay.base_url}, its own database in {demo.pgdata}, "
               f"alerts to a webhook at {receiver.url}")
         polled = _run_flow(outlets=None, replay_base=replay.base_url)
         print(f"the webhook received {len(receiver.received)} alert(s)" + (":" if receiver.received else ""))
         for message in receiver.received:
             print(f"  {message['json']['title']}")
-    # then an archive of the same stories, as a user with history would import it: only the unpolled one is new
-    from newsmon.flows.backfill import import_archives
+        # then an archive of the same stories, as a user with history would import it: only the unpolled one is new
+        from newsmon.flows.backfill import import_archives
 
-    state = import_archives(paths=[str(ARCHIVE)], return_state=True)
-    print(f"archive import {state.name}: {state.message}")
+        state = import_archives(paths=[str(ARCHIVE)], return_state=True)
+        print(f"archive import {state.name}: {state.message}")
     return polled or (0 if state.is_completed() else 1)
 
 
-def _demo_registry(webhook: str) -> Path:
-    """The packaged registry with one more alert channel: the demo's local webhook. The channel keeps its name
+def _write_demo_registry(path: Path, webhook: str) -> None:
+    """The packaged registry with the demo's local webhook as its only alert channel. The channel keeps its name
     from run to run, so a second demo alerts nothing it alerted before."""
-    from .config import DEFAULT_SOURCES
+    from newsmon.settings import PACKAGED_SOURCES
 
-    text = DEFAULT_SOURCES.read_text(encoding="utf-8").replace(
+    text = PACKAGED_SOURCES.read_text(encoding="utf-8").replace(
         "channels = [", f'channels = [\n  {{ name = "demo-webhook", url = "{webhook}", format = "markdown" }},', 1
     )
-    path = home() / "demo-sources.toml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
-    return path
 
 
 def cmd_run(args) -> int:
-    if args.no_prefect:
-        from newsmon.alerts.deliver import deliver_pending
-        from newsmon.storage.engine import get_engine, upgrade
+    if not args.no_prefect:
+        return _run_flow(outlets=args.outlet, replay_base=None)
+    from newsmon import ingest
 
-        from .config import load_registry
-        from .ingest import ingest_source, make_fetcher
+    def outlet_printed(outlet: str, replay_base: str | None) -> ingest.OutletReport:
+        report = ingest.ingest_outlet(outlet, replay_base)
+        print(report.line(), flush=True)
+        return report
 
-        upgrade()
-        registry = load_registry()
-        reports = []
-        with make_fetcher(registry) as fetcher:
-            for source in registry.select(args.outlet):
-                reports.append(ingest_source(source, fetcher, get_engine(), alerts=registry.alerts))
-                print(reports[-1].line(), flush=True)
-        _print_summary(reports)
-        delivery = deliver_pending(get_engine(), registry.alerts)
-        print(delivery.line())
-        return 1 if any(r.errors for r in reports) or delivery.failed else 0
-    return _run_flow(outlets=args.outlet, replay_base=None)
+    report = ingest.ingest_all(args.outlet, run_outlet=outlet_printed)
+    print("\n".join(report.summary_lines()))
+    print(report.delivery.line())
+    return 1 if report.failed or report.delivery.failed else 0
 
 
 def _run_flow(outlets, replay_base) -> int:
     _prefect_defaults()
-    from newsmon.flows.ingest import ingest_all
+    from newsmon.flows.ingest import RunFailed, ingest_all
+    from newsmon.ingest import RunReport
 
     started = time.perf_counter()
     state = ingest_all(outlets=outlets, replay_base=replay_base, return_state=True)
-    reports = state.result(raise_on_failure=False)
-    if not isinstance(reports, list):
-        print(f"run {state.name}: {state.message or reports}", file=sys.stderr)
+    result = state.result(raise_on_failure=False)
+    report = result.report if isinstance(result, RunFailed) else result
+    if not isinstance(report, RunReport):
+        print(f"run {state.name}: {state.message or result}", file=sys.stderr)
         return 1
-    _print_summary(reports)
+    print("\n".join(report.summary_lines()))
     print(f"run {state.name}: {state.message} ({time.perf_counter() - started:.1f} s)")
     return 0 if state.is_completed() else 1
 
@@ -247,13 +241,11 @@ def cmd_alerts(args) -> int:
     from newsmon.alerts.deliver import deliver_pending, send_apprise
     from newsmon.alerts.message import AlertFacts, render
     from newsmon.storage.outbox import list_alerts
-    from newsmon.storage.engine import get_engine, session, upgrade
-
-    from .config import load_registry
+    from newsmon.sources import load_registry
+    from newsmon.storage.engine import get_engine, session
 
     settings = load_registry().alerts
     engine = get_engine()
-    upgrade(engine)
     if args.action == "list":
         with session(engine) as s:
             for alert, article in list_alerts(s, args.status, args.limit):
@@ -289,12 +281,11 @@ def cmd_alerts(args) -> int:
 
 def cmd_un(args) -> int:
     from newsmon.relevance.classify import load_lexicon
-    from newsmon.storage.engine import get_engine, upgrade
+    from newsmon.storage.engine import get_engine
 
     from . import unscore
 
     engine = get_engine()
-    upgrade(engine)
     if args.action == "rescore":
         counts = unscore.rescore(engine, load_lexicon())
         print(f"rescored {counts['scored']:,} articles with {load_lexicon().fingerprint}: "
@@ -331,32 +322,16 @@ def cmd_classify(args) -> int:
     return 1 if failed else 0
 
 
-def _print_summary(reports) -> None:
-    columns = ["outlet", "feeds", "not_mod", "items", "new", "updated", "dups", "failed"]
-    rows = [
-        [r.outlet, r.feeds_fetched, r.not_modified, r.items_seen, r.new, r.updated, r.duplicates, r.failed + r.feeds_failed]
-        for r in reports
-    ]
-    rows.append(["total"] + [sum(row[i] for row in rows) for i in range(1, len(columns))])
-    widths = [max(len(str(x)) for x in col) for col in zip(columns, *rows)]
-    for row in [columns, *rows]:
-        print("  ".join(str(x).rjust(w) if i else str(x).ljust(w) for i, (x, w) in enumerate(zip(row, widths))))
-    for report in reports:
-        for error in report.errors:
-            print(f"  ! {report.outlet}: {error}")
-
-
 def _prefect_defaults() -> None:
-    """Keep Prefect's local state beside newsmon's unless the user points Prefect elsewhere."""
-    os.environ.setdefault("PREFECT_HOME", str(home() / "prefect"))
-    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+    """Keep Prefect's local state beside newsmon's unless the user points Prefect elsewhere (Prefect reads its
+    settings from the environment, before it is imported)."""
+    from newsmon import settings
+
+    prefect_home = settings.current().prefect_home
+    prefect_home.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("PREFECT_HOME", str(prefect_home))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
-
-
-def _database_label() -> str:
-    url = os.environ.get("DATABASE_URL")
-    return "DATABASE_URL" if url else f"embedded PostgreSQL in {home() / 'pgdata'}"
 
 
 def cmd_db(args) -> int:
@@ -373,9 +348,8 @@ def cmd_db(args) -> int:
 
 def cmd_search(args) -> int:
     from newsmon.storage.search import search_articles
-    from newsmon.storage.engine import get_engine, session, upgrade
+    from newsmon.storage.engine import get_engine, session
 
-    upgrade()
     with session(get_engine()) as s:
         found = search_articles(s, args.query, outlet=args.outlet, limit=args.limit)
         for article in found:
@@ -391,9 +365,8 @@ def cmd_search(args) -> int:
 def cmd_status(args) -> int:
     from newsmon.storage.feeds import feed_health
     from newsmon.storage.search import article_counts
-    from newsmon.storage.engine import get_engine, session, upgrade
+    from newsmon.storage.engine import get_engine, session
 
-    upgrade()
     with session(get_engine()) as s:
         for outlet, count in sorted(article_counts(s).items()):
             print(f"{outlet:8} {count:>7} articles")

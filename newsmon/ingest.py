@@ -1,31 +1,39 @@
-"""Poll an outlet's feeds, cut out each new article, store it once: the plain logic the Prefect flows wrap.
+"""Poll outlets' feeds, cut out each new article, store it once, send the alerts: the one composition that
+`newsmon run --no-prefect` calls directly and the Prefect flows call through their tasks.
 
-Nothing here imports Prefect, so the same code runs in tests, in `newsmon run --no-prefect`, and in flows.
+The steps are typed functions of plain values (an outlet key, feed items, reports) that resolve their resources
+(registry, fetcher, engine) inside; `ingest_outlet` and `ingest_all` take the steps as arguments, so a flow passes
+its tasks and subflows and runs exactly this code. Nothing here imports Prefect.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
 
-from newsmon.fetch import Fetcher, decode_html
-from newsmon.parsers import parser_for
-from newsmon.parsers.feed import FeedItem, read_feed
-from newsmon.model import Article, ParseError, RawInput
-from newsmon.storage.articles import store_article
-from newsmon.storage.failures import failure_raw_input, pending_item_failures, record_item_failure, resolve_item_failure
-from newsmon.storage.feeds import ensure_feed, ensure_source, feed_validators, log_fetch, record_feed_result
-from newsmon.storage.articles import find_article
-from newsmon.storage.engine import session
-
+from newsmon.alerts.deliver import DeliveryReport, Sender, deliver_pending
+from newsmon.alerts.message import escape
 from newsmon.alerts.outbox import score_and_queue
-from newsmon.alerts.settings import AlertSettings
-
-from .config import Registry, Source
+from newsmon.fetch import Fetcher, FetchResult, Politeness, decode_html
+from newsmon.model import Article, ParseError, RawInput, Reason, Stage
+from newsmon.parsers import OutletParser
+from newsmon.parsers.feed import FeedItem, read_feed
+from newsmon.sources import Registry, Source, load_registry
+from newsmon.storage.articles import find_article, store_article
+from newsmon.storage.engine import get_engine, session
+from newsmon.storage.failures import (
+    failure_raw_input,
+    pending_item_failures,
+    record_item_failure,
+    resolve_item_failure,
+)
+from newsmon.storage.feeds import ensure_feed, ensure_source, feed_validators, log_fetch, record_feed_result
+from newsmon.storage.outbox import alerts_created_since
 
 ITEM_WORKERS = 4
 
@@ -48,35 +56,188 @@ class OutletReport:
     def line(self) -> str:
         return (
             f"{self.outlet}: {self.feeds_fetched} feeds fetched, {self.not_modified} not modified, "
-            f"{self.items_seen} items, {self.new} new, {self.updated} updated, {self.duplicates} duplicates, "
-            f"{self.failed} failed ({self.seconds:.1f} s)"
+            f"{self.feeds_failed} feeds failed, {self.items_seen} items, {self.new} new, {self.updated} updated, "
+            f"{self.duplicates} duplicates, {self.failed} failed ({self.seconds:.1f} s)"
         )
 
     def row(self) -> dict:
-        data = asdict(self)
-        data["errors"] = "; ".join(self.errors[:3]) + (" …" if len(self.errors) > 3 else "")
-        return data
+        return {
+            "outlet": self.outlet, "feeds_fetched": self.feeds_fetched, "not_modified": self.not_modified,
+            "feeds_failed": self.feeds_failed, "items_seen": self.items_seen, "new": self.new,
+            "updated": self.updated, "duplicates": self.duplicates, "failed": self.failed, "retried": self.retried,
+            "seconds": round(self.seconds),
+            "errors": "; ".join(self.errors[:3]) + (" …" if len(self.errors) > 3 else ""),
+        }
+
+
+@dataclass
+class Collected:
+    """What an outlet's feeds gave this run (plus the earlier failures to retry), and the report so far."""
+
+    items: list[FeedItem]
+    report: OutletReport
+
+
+@dataclass
+class RunReport:
+    outlets: list[OutletReport]
+    delivery: DeliveryReport
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[OutletReport]:
+        return [report for report in self.outlets if report.errors]
+
+    def message(self) -> str:
+        errors = sum(r.failed + r.feeds_failed for r in self.outlets)
+        text = f"{sum(r.new for r in self.outlets)} new, {errors} errors, {self.delivery.sent} alerts sent"
+        if self.delivery.failed:
+            text += f", {self.delivery.failed} alerts failed"
+        if self.failed:
+            text += "; failed: " + "; ".join(
+                f"{r.outlet}: {r.errors[0]}" + (f" (+{len(r.errors) - 1} more)" if len(r.errors) > 1 else "")
+                for r in self.failed
+            )
+        return text
+
+    def table(self) -> list[dict]:
+        """The per-outlet rows and a totals row, for the ingest-summary artifact."""
+        rows = [report.row() for report in self.outlets]
+        totals = {key: sum(row[key] for row in rows) for key in rows[0] if key not in ("outlet", "errors")} if rows else {}
+        return rows + [{"outlet": "total", **totals, "seconds": round(self.seconds), "errors": ""}]
+
+    def summary_lines(self) -> list[str]:
+        """The run as a terminal table, then every error."""
+        columns = ["outlet", "feeds", "not_mod", "items", "new", "updated", "dups", "failed"]
+        rows: list[list] = [
+            [r.outlet, r.feeds_fetched, r.not_modified, r.items_seen, r.new, r.updated, r.duplicates,
+             r.failed + r.feeds_failed]
+            for r in self.outlets
+        ]
+        rows.append(["total"] + [sum(row[i] for row in rows) for i in range(1, len(columns))])
+        widths = [max(len(str(x)) for x in col) for col in zip(columns, *rows, strict=False)]
+        lines = [
+            "  ".join(str(x).rjust(w) if i else str(x).ljust(w) for i, (x, w) in enumerate(zip(row, widths, strict=True)))
+            for row in [columns, *rows]
+        ]
+        return lines + [f"  ! {r.outlet}: {error}" for r in self.outlets for error in r.errors]
 
 
 class ItemFailed(Exception):
-    def __init__(self, stage: str, message: str, reason: str | None = None):
+    def __init__(self, stage: Stage, message: str, reason: Reason):
         super().__init__(message)
         self.stage = stage
         self.reason = reason
 
 
+# --- resources ---------------------------------------------------------------------------------------------------
+
+
 def make_fetcher(registry: Registry, replay_base: str | None = None) -> Fetcher:
     if replay_base:  # the local replay site answers at once: no politeness, short patience
         return Fetcher(
-            user_agent=registry.user_agent, per_host_delay=0.0, replay_base=replay_base, timeout=2.0, retries=1
+            user_agent=registry.user_agent, politeness=Politeness(2, 0.0), replay_base=replay_base, timeout=2.0,
+            retries=1,
         )
-    return Fetcher(user_agent=registry.user_agent, host_delays=registry.host_delays())
+    return Fetcher(user_agent=registry.user_agent, host_politeness=registry.host_politeness())
 
 
-def poll_feeds(source: Source, fetcher: Fetcher, engine: Engine, report: OutletReport, run_id=None) -> list[FeedItem]:
-    """Fetch every feed of the source (conditional GET) and return their items; failures go to the report."""
+# --- steps: plain values in and out ------------------------------------------------------------------------------
+
+
+def collect_items(outlet: str, replay_base: str | None = None, run_id: str | None = None) -> Collected:
+    """Fetch every feed of the outlet (conditional GET): today's items plus the ones that failed before."""
+    registry = load_registry()
+    source = registry.sources[outlet]
+    engine = get_engine()
+    report = OutletReport(outlet)
+    with make_fetcher(registry, replay_base) as fetcher:
+        items = _poll_feeds(source, fetcher, engine, report, run_id)
+    retries = _retry_items(source, engine, items)
+    report.retried = len(retries)
+    return Collected(items + retries, report)
+
+
+def store_items(
+    outlet: str, items: list[FeedItem], report: OutletReport, replay_base: str | None = None, run_id: str | None = None
+) -> OutletReport:
+    """Store each item as an article (fetching its page when the feed lacks the text), scored for UN relevance
+    with its alerts queued in the same transaction; failures are recorded, one never stops the others."""
+    registry = load_registry()
+    source = registry.sources[outlet]
+    engine = get_engine()
+    with make_fetcher(registry, replay_base) as fetcher, ThreadPoolExecutor(max_workers=ITEM_WORKERS) as pool:
+        outcomes = list(pool.map(lambda item: _process_item(source, item, fetcher, engine, registry, run_id), items))
+    for item, (outcome, error) in zip(items, outcomes, strict=True):
+        if outcome in ("duplicate", "older"):
+            report.duplicates += 1
+        elif outcome == "failed":
+            report.failed += 1
+            report.errors.append(f"item {item.key}: {error}")
+        else:
+            setattr(report, outcome, getattr(report, outcome) + 1)
+    return report
+
+
+def deliver_alerts(since: datetime, senders: dict[str, Sender] | None = None) -> DeliveryReport:
+    """Send what is pending on every channel this process has a sender for."""
+    return deliver_pending(get_engine(), load_registry().alerts, senders=senders)
+
+
+def un_items_markdown(since: datetime) -> tuple[str, int]:
+    """The articles that got alerts since a moment, as a markdown table (the run's `un-items` artifact)."""
+    with session(get_engine()) as s:
+        items = alerts_created_since(s, since)
+    lines = [f"| {level} | {outlet} | [{escape(title, 'markdown')}]({url}) | {', '.join(bodies)} |"
+             for level, outlet, title, url, bodies in items]
+    table = "| level | outlet | article | bodies |\n|---|---|---|---|\n" + "\n".join(lines) if lines else "None this run."
+    return "## New UN-related articles\n\n" + table, len(lines)
+
+
+# --- the composition ---------------------------------------------------------------------------------------------
+
+
+def ingest_outlet(
+    outlet: str,
+    replay_base: str | None = None,
+    run_id: str | None = None,
+    *,
+    collect: Callable[..., Collected] = collect_items,
+    store: Callable[..., OutletReport] = store_items,
+) -> OutletReport:
+    started = time.perf_counter()
+    collected = collect(outlet, replay_base, run_id)
+    report = store(outlet, collected.items, collected.report, replay_base, run_id)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def ingest_all(
+    outlets: list[str] | None = None,
+    replay_base: str | None = None,
+    *,
+    run_outlet: Callable[[str, str | None], OutletReport] = ingest_outlet,
+    deliver: Callable[[datetime], DeliveryReport] = deliver_alerts,
+) -> RunReport:
+    """Every source in the registry (or the named ones), one after the other; one failing outlet never stops the
+    others. Then the pending alerts go out."""
+    started, clock = datetime.now(UTC), time.perf_counter()
+    reports = []
+    for source in load_registry().select(outlets):
+        try:
+            reports.append(run_outlet(source.key, replay_base))
+        except Exception as error:  # a crash of one outlet's code is that outlet's failure, not the run's
+            reports.append(OutletReport(source.key, errors=[f"crashed: {type(error).__name__}: {error}"]))
+    delivery = deliver(started)
+    return RunReport(reports, delivery, time.perf_counter() - clock)
+
+
+# --- inside the steps --------------------------------------------------------------------------------------------
+
+
+def _poll_feeds(source: Source, fetcher: Fetcher, engine: Engine, report: OutletReport, run_id) -> list[FeedItem]:
     with session(engine) as s:
-        ensure_source(s, source.key, source.name, source.parser, source.time_zone)
+        ensure_source(s, source.key, source.name, source.parser_key, source.time_zone)
     items: dict[str, FeedItem] = {}
     for url in source.feeds:
         with session(engine) as s:
@@ -108,58 +269,57 @@ def poll_feeds(source: Source, fetcher: Fetcher, engine: Engine, report: OutletR
     return list(items.values())
 
 
-def retry_items(source: Source, engine: Engine, seen: list[FeedItem]) -> list[FeedItem]:
+def _retry_items(source: Source, engine: Engine, seen: list[FeedItem]) -> list[FeedItem]:
     """Items that failed on an earlier run and are not in today's feeds: tried again from their stored copy."""
     keys = {item.key for item in seen}
     with session(engine) as s:
-        failures = pending_item_failures(s, source.key)
-        raws = [(f.item_key, failure_raw_input(f)) for f in failures]
+        raws = [(f.item_key, failure_raw_input(f)) for f in pending_item_failures(s, source.key)]
     return [FeedItem.from_raw(raw.content) for key, raw in raws if raw and raw.kind == "feed_item" and key not in keys]
 
 
-def process_item(
-    source: Source, item: FeedItem, fetcher: Fetcher, engine: Engine, run_id=None, alerts: AlertSettings | None = None
+def _process_item(
+    source: Source, item: FeedItem, fetcher: Fetcher, engine: Engine, registry: Registry, run_id
 ) -> tuple[str, str | None]:
-    """Store one feed item as an article, scored for UN relevance with its alerts queued in the same transaction:
-    (new|updated|duplicate, None), or record the failure: (failed, why)."""
-    parser = parser_for(source.parser)
+    """(new|updated|duplicate|older, None), or the failure recorded: (failed, why)."""
+    parser = source.parser
     try:
         if not item.link:
-            raise ItemFailed("parse", "feed item has no link", "no-link")
+            raise ItemFailed(Stage.PARSE, "feed item has no link", Reason.NO_LINK)
         if not source.allows(item.link):
-            raise ItemFailed("parse", f"link {item.link} is outside the source's allowed_hosts", "off-site")
+            raise ItemFailed(Stage.PARSE, f"link {item.link} is outside the source's allowed hosts", Reason.OFF_SITE)
         raw: RawInput = item.raw()
         page = None
         if parser.needs_page(item):
-            if _already_stored(parser, item, engine):
+            if _already_stored(source, parser, item, engine):
                 return "duplicate", None
             page, raw = _fetch_page(source, item.link, fetcher, engine, run_id)
         try:
             article = parser.from_feed_item(item, page)
         except ParseError as exc:
-            raise ItemFailed("parse", str(exc), exc.reason) from exc
+            raise ItemFailed(Stage.PARSE, str(exc), exc.reason) from exc
         if not article.paragraphs:
-            raise ItemFailed("parse", f"empty body: no paragraphs in {'the page' if page else 'the feed item'}", "empty")
+            where = "the page" if page else "the feed item"
+            raise ItemFailed(Stage.PARSE, f"empty body: no paragraphs in {where}", Reason.EMPTY)
+        article.outlet = source.key
         with session(engine) as s:
             now = datetime.now(UTC)
             result = store_article(s, article, raw, now, parser.version)
-            score_and_queue(s, result.id, article, result.outcome, alerts, now)
+            score_and_queue(s, result.id, article, result.outcome, registry.alerts, now)
             resolve_item_failure(s, source.key, item.key)
         return result.outcome, None
     except ItemFailed as failure:
         with session(engine) as s:
-            record_item_failure(
-                s, source.key, item.key, item.link, failure.stage, str(failure), item.raw(), failure.reason
-            )
+            record_item_failure(s, source.key, item.key, item.link, failure.stage, str(failure), item.raw(),
+                                failure.reason)
         return "failed", f"{failure.stage}: {failure}"
 
 
-def _already_stored(parser, item: FeedItem, engine: Engine) -> bool:
+def _already_stored(source: Source, parser: OutletParser, item: FeedItem, engine: Engine) -> bool:
     """A page-based item seen before with the same title needs no second page fetch."""
-    url = parser.canonical_url(item.link)
-    probe = Article(outlet=parser.key, url=url, title="", paragraphs=[], article_id=parser.article_id(url))
+    url = parser.canonical_url(item.link or "")
+    probe = Article(outlet=source.key, url=url, title="", paragraphs=[], article_id=parser.article_id(url))
     with session(engine) as s:
-        existing = find_article(s, parser.key, probe.dedup_key)
+        existing = find_article(s, source.key, probe.dedup_key)
         return existing is not None and existing.title == parser.clean_title(item.title)
 
 
@@ -169,56 +329,15 @@ def _fetch_page(source: Source, url: str, fetcher: Fetcher, engine: Engine, run_
     with session(engine) as s:
         _log_fetch(s, source, "page", started, result, result.error, run_id)
     if not result.ok or not result.content:
-        raise ItemFailed("page", f"page {url}: {result.error or 'empty response'}", "fetch")
+        raise ItemFailed(Stage.PAGE, f"page {url}: {result.error or 'empty response'}", Reason.FETCH)
     text, _ = decode_html(result.content, result.content_type)
     return text, RawInput("page", result.content, url, result.content_type)
 
 
-def _log_fetch(s, source: Source, kind: str, started: datetime, result, error: str | None, run_id) -> None:
+def _log_fetch(s, source: Source, kind: str, started: datetime, result: FetchResult, error: str | None, run_id) -> None:
     """One fetch_log row; `error` may be the parser's verdict on a body the fetch itself got fine."""
     log_fetch(
         s, outlet=source.key, url=result.url, kind=kind, started_at=started, status_code=result.status,
         not_modified=result.not_modified, ok=error is None, error=error, elapsed_ms=result.elapsed_ms,
         bytes=len(result.content or b""), run_id=run_id,
     )
-
-
-def process_items(
-    source: Source,
-    items: list[FeedItem],
-    fetcher: Fetcher,
-    engine: Engine,
-    report: OutletReport,
-    run_id=None,
-    alerts: AlertSettings | None = None,
-) -> OutletReport:
-    with ThreadPoolExecutor(max_workers=ITEM_WORKERS) as pool:
-        outcomes = list(pool.map(lambda item: process_item(source, item, fetcher, engine, run_id, alerts), items))
-    for item, (outcome, error) in zip(items, outcomes):
-        if outcome in ("duplicate", "older"):
-            report.duplicates += 1
-        elif outcome == "failed":
-            report.failed += 1
-            report.errors.append(f"item {item.key}: {error}")
-        else:
-            setattr(report, outcome, getattr(report, outcome) + 1)
-    return report
-
-
-def collect_items(source: Source, fetcher: Fetcher, engine: Engine, run_id=None) -> tuple[list[FeedItem], OutletReport]:
-    """Today's feed items plus the ones that failed before, with a report of the feed fetches."""
-    report = OutletReport(source.key)
-    items = poll_feeds(source, fetcher, engine, report, run_id)
-    retries = retry_items(source, engine, items)
-    report.retried = len(retries)
-    return items + retries, report
-
-
-def ingest_source(
-    source: Source, fetcher: Fetcher, engine: Engine, run_id=None, alerts: AlertSettings | None = None
-) -> OutletReport:
-    started = time.perf_counter()
-    items, report = collect_items(source, fetcher, engine, run_id)
-    process_items(source, items, fetcher, engine, report, run_id, alerts)
-    report.seconds = time.perf_counter() - started
-    return report

@@ -1,15 +1,16 @@
-"""Feed items, pages and archived posts -> Article: one parser per outlet, the generic parser for the rest."""
+"""Feed items, pages and archived posts -> Article: one parser per outlet, the generic parser for the rest.
 
-from . import bbc, un_news, voa, zaobao
+Every module of this package is imported here, so an outlet module's parser class registers itself (OutletParser's
+__init_subclass__): adding an outlet is adding its module (docs/adding-an-outlet.md).
+"""
+
+import importlib
+import pkgutil
+
 from .archive import ArchivePost
-from .base import OutletParser
+from .base import PARSERS, OutletParser
 from .generic import Generic
-from .outlets import GENERIC_OUTLETS, Outlet, OutletIndex
-
-PARSERS: dict[str, OutletParser] = {p.key: p for p in (zaobao.PARSER, bbc.PARSER, voa.PARSER, un_news.PARSER)}
-OUTLETS = OutletIndex(
-    [Outlet(p.key, p.name, p.archive_names, p.hosts, p.zone.key) for p in PARSERS.values()] + list(GENERIC_OUTLETS)
-)
+from .outlets import OUTLETS, Outlet
 
 
 def parser_for(key: str) -> OutletParser:
@@ -30,3 +31,8 @@ def outlet_of_post(post: ArchivePost) -> str:
         label for field in ("tags", "categories") for label in post.front_matter.get(field, "").split(",")
     )
     return OUTLETS.detect(author=post.front_matter.get("author", ""), url=post.url, labels=labels, folder=post.folder)
+
+
+# last: parse.py uses the functions above
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")

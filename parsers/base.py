@@ -18,6 +18,7 @@ from . import html as h
 from .archive import ArchivePost
 from .dates import from_epoch_ms, parse_date
 from .feed import FeedItem
+from .outlets import OUTLETS, Outlet
 from newsmon.model import Article, Image, ParseError, Reason
 from .text import clean_text, script_of
 from .urls import canonical_url
@@ -46,7 +47,13 @@ class Extract:
     root: html.HtmlElement
 
 
+PARSERS: dict[str, OutletParser] = {}  # every dedicated outlet parser, by key: each registers itself
+
+
 class OutletParser:
+    """An outlet's declaration: what is the outlet's own (key, display name, hosts, zone, id rule, layouts). What is
+    a deployment's (feeds, politeness, extra hosts) is in sources.toml. Declaring a subclass registers it."""
+
     key: ClassVar[str]
     name: ClassVar[str]
     archive_names: ClassVar[tuple[str, ...]] = ()  # how news archives name the outlet
@@ -55,6 +62,14 @@ class OutletParser:
     article_id_pattern: ClassVar[re.Pattern]
     layouts: ClassVar[tuple[Layout, ...]]
     page_layouts: ClassVar[tuple[Layout, ...]] = ()  # full article pages, when the feed lacks the text
+
+    def __init_subclass__(cls, register: bool = True, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if register:
+            if cls.key in PARSERS:
+                raise ValueError(f"two parsers declare the outlet key {cls.key!r}: {type(PARSERS[cls.key]).__name__}, {cls.__name__}")
+            PARSERS[cls.key] = cls()
+            OUTLETS.add([Outlet(cls.key, cls.name, cls.archive_names, cls.hosts, cls.zone.key)])
 
     @property
     def version(self) -> str:

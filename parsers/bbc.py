@@ -117,6 +117,3 @@ class BBC(OutletParser):
         byline = h.select_first(body, _BYLINE)
         name = h.text_of(next(byline.iter("li"), None)) if byline is not None else ""
         return [name] if name else []
-
-
-PARSER = BBC()

@@ -72,7 +72,7 @@ _CONTACT_LINE = re.compile(
 _LIST_LINE_MAX = 80
 
 
-class Generic(OutletParser):
+class Generic(OutletParser, register=False):
     key = "generic"
     name = "generic"
     zone = ZoneInfo("UTC")

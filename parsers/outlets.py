@@ -51,9 +51,18 @@ class OutletIndex:
     """Outlet lookup by archive name and by host."""
 
     def __init__(self, outlets: list[Outlet]):
-        self.outlets = {outlet.key: outlet for outlet in outlets}
-        self._by_name = {name.casefold(): o.key for o in outlets for name in (o.key, *o.archive_names)}
-        self._by_host = {host: o.key for o in outlets for host in o.hosts}
+        self.outlets: dict[str, Outlet] = {}
+        self._by_name: dict[str, str] = {}
+        self._by_host: dict[str, str] = {}
+        self.add(outlets)
+
+    def add(self, outlets: list[Outlet]) -> None:
+        for outlet in outlets:
+            if outlet.key in self.outlets:
+                raise ValueError(f"the outlet {outlet.key!r} is declared twice")
+            self.outlets[outlet.key] = outlet
+            self._by_name.update({name.casefold(): outlet.key for name in (outlet.key, *outlet.archive_names)})
+            self._by_host.update({host: outlet.key for host in outlet.hosts})
 
     def by_name(self, name: str) -> str | None:
         return self._by_name.get(name.strip().strip('"').casefold()) if name else None
@@ -77,3 +86,6 @@ class OutletIndex:
             return found
         host = host_of(url).removeprefix("www.")
         return _SLUG.sub("-", (host or folder or "unknown").casefold()).strip("-") or "unknown"
+
+
+OUTLETS = OutletIndex(list(GENERIC_OUTLETS))  # dedicated parsers add their outlets as they register

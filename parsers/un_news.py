@@ -46,6 +46,3 @@ class UNNews(OutletParser):
     def page_published_raw(self, root: html.HtmlElement) -> str | None:
         element = h.select_first(root, ".field--name-field-news-date time[datetime]", "time[datetime]")
         return element.get("datetime") if element is not None else super().page_published_raw(root)
-
-
-PARSER = UNNews()

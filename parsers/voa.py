@@ -56,6 +56,3 @@ class VOA(OutletParser):
     def page_authors(self, root: html.HtmlElement) -> list[str]:
         byline = [h.text_of(a) for a in h.select(root, ".links__item-link, .authors a")]
         return [name for name in byline if name] or super().page_authors(root)
-
-
-PARSER = VOA()

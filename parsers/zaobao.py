@@ -73,6 +73,3 @@ class Zaobao(OutletParser):
         if published_at is not None and post.epoch_ms is not None and published_at >= _SGT_AS_UTC_SINCE:
             published_at -= timedelta(hours=8)
         return published_at, raw
-
-
-PARSER = Zaobao()

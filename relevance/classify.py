@@ -14,7 +14,6 @@ words that tell a UN act from a line in someone's CV. The rules on top, from the
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import tomllib
 from dataclasses import asdict, dataclass, field
@@ -22,6 +21,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import opencc
+
+from newsmon import settings
 
 LEXICON = Path(__file__).with_name("un_lexicon.toml")
 LEVELS = ("none", "mention", "core")
@@ -122,10 +123,7 @@ _T2S = opencc.OpenCC("t2s")
 
 
 def lexicon_path() -> Path:
-    if os.environ.get("NEWSMON_UN_LEXICON"):
-        return Path(os.environ["NEWSMON_UN_LEXICON"])
-    user_copy = Path(os.environ.get("NEWSMON_HOME", ".newsmon")) / "un_lexicon.toml"
-    return user_copy if user_copy.exists() else LEXICON
+    return settings.current().lexicon_path or LEXICON
 
 
 @lru_cache(maxsize=4)

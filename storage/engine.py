@@ -1,6 +1,5 @@
 """Where the database is: DATABASE_URL, or an embedded PostgreSQL under $NEWSMON_HOME/pgdata."""
 
-import os
 import threading
 import warnings
 from collections.abc import Iterator
@@ -16,6 +15,8 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
+from newsmon import settings
+
 DATABASE_NAME = "newsmon"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _MIGRATION_LOCK_KEY = 0x6E65_7773_6D6F_6E  # "newsmon": serialises upgrades from concurrent processes
@@ -24,10 +25,6 @@ _BULK_LOAD_LOCK_KEY = _MIGRATION_LOCK_KEY + 1  # one bulk load at a time owns th
 _lock = threading.Lock()
 _embedded_urls: dict[Path, str] = {}
 _engines: dict[str, Engine] = {}
-
-
-def newsmon_home() -> Path:
-    return Path(os.environ.get("NEWSMON_HOME", ".newsmon")).expanduser().resolve()
 
 
 def psycopg_url(url: str) -> str:
@@ -40,9 +37,10 @@ def psycopg_url(url: str) -> str:
 
 def database_url() -> str:
     """DATABASE_URL if set, else the embedded server's newsmon database (started on first use)."""
-    if url := os.environ.get("DATABASE_URL"):
-        return psycopg_url(url)
-    pgdata = newsmon_home() / "pgdata"
+    current = settings.current()
+    if current.database_url:
+        return psycopg_url(current.database_url)
+    pgdata = current.pgdata
     with _lock:
         if pgdata not in _embedded_urls:
             url = start_embedded_server(pgdata).set(database=DATABASE_NAME).render_as_string(hide_password=False)
@@ -114,12 +112,16 @@ def ensure_database(url: str) -> None:
 
 
 def get_engine(url: str | None = None) -> Engine:
-    """One engine per URL per process (default: database_url())."""
+    """One engine per URL per process (default: database_url()), its schema brought to head on first use."""
     url = psycopg_url(url) if url else database_url()
     with _lock:
-        if url not in _engines:
+        created = url not in _engines
+        if created:
             _engines[url] = sa.create_engine(url, pool_pre_ping=True)
-        return _engines[url]
+        engine = _engines[url]
+    if created:
+        ensure_schema(engine)
+    return engine
 
 
 def _as_engine(engine_or_url: Engine | str | None) -> Engine:
@@ -144,6 +146,35 @@ def upgrade(engine_or_url: Engine | str | None = None) -> None:
                 _create_search_indexes(connection)
             finally:
                 connection.execute(sa.text("SELECT pg_advisory_unlock_shared(:key)"), {"key": _BULK_LOAD_LOCK_KEY})
+
+
+def head_revision() -> str:
+    """The newest migration: revisions are named by their file's number prefix (tests/integration/test_storage.py
+    checks this against Alembic's own reading of the scripts)."""
+    return max(path.name.split("_", 1)[0] for path in (MIGRATIONS_DIR / "versions").glob("[0-9]*_*.py"))
+
+
+_schema_ready: set[str] = set()
+
+
+def ensure_schema(engine_or_url: Engine | str | None = None) -> None:
+    """upgrade() only when needed: the schema is behind, or a killed bulk load left the search indexes dropped.
+    Costs two small queries, once per database per process."""
+    engine = _as_engine(engine_or_url)
+    key = engine.url.render_as_string(hide_password=False)
+    if key in _schema_ready:
+        return
+    names = [index.name for index in _search_indexes()]
+    with engine.connect() as connection:
+        versioned, indexes = connection.execute(
+            sa.text("SELECT to_regclass('alembic_version') IS NOT NULL,"
+                    " (SELECT count(*) FROM pg_indexes WHERE indexname = ANY(:names))"),
+            {"names": names},
+        ).one()
+        revision = connection.scalar(sa.text("SELECT max(version_num) FROM alembic_version")) if versioned else None
+    if revision != head_revision() or indexes < len(names):
+        upgrade(engine)
+    _schema_ready.add(key)
 
 
 def _search_indexes() -> list[sa.Index]:

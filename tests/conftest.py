@@ -1,6 +1,7 @@
 """Database fixtures: one migrated PostgreSQL database per test session, emptied before each test."""
 
 import os
+from dataclasses import replace
 import secrets
 from collections.abc import Iterator
 
@@ -9,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
 
+from newsmon import settings
 from newsmon.storage import engine as storage_engine
 from newsmon.storage.models import NEWSMON_TABLES
 
@@ -17,21 +19,24 @@ from newsmon.storage.models import NEWSMON_TABLES
 def database_url(tmp_path_factory) -> Iterator[str]:
     """A throwaway database on DATABASE_URL's server if set, else on an embedded server in a temp dir.
 
-    DATABASE_URL / NEWSMON_HOME point at it for the session, so code calling storage.engine.database_url()
-    (or subprocesses) lands there too."""
+    The session's settings (and DATABASE_URL / NEWSMON_HOME, for subprocesses) point at it, so code calling
+    storage.engine.database_url() lands there too."""
     env = pytest.MonkeyPatch()
     if server_url := os.environ.get("DATABASE_URL"):
         test_url = make_url(storage_engine.psycopg_url(server_url)).set(database=f"newsmon_test_{secrets.token_hex(4)}")
         url = test_url.render_as_string(hide_password=False)
         storage_engine.ensure_database(url)
         env.setenv("DATABASE_URL", url)
-    else:
-        env.setenv("NEWSMON_HOME", str(tmp_path_factory.mktemp("newsmon_home")))
+    env.setenv("NEWSMON_HOME", str(tmp_path_factory.mktemp("newsmon_home")))
+    session_settings = settings.use(settings.Settings.from_environ())
+    session_settings.__enter__()
+    if not server_url:
         url = storage_engine.database_url()
     try:
         storage_engine.upgrade(url)
         yield url
     finally:
+        session_settings.__exit__(None, None, None)
         env.undo()
         if server_url:
             storage_engine.get_engine(url).dispose()
@@ -50,3 +55,18 @@ def db(database_url) -> Engine:
         tables = ", ".join(table.name for table in NEWSMON_TABLES)
         conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
     return engine
+
+
+@pytest.fixture
+def use_settings():
+    """Run the rest of a test with some settings changed: use_settings(sources_path=path)."""
+    entered = []
+
+    def use(**changes):
+        context = settings.use(replace(settings.current(), **changes))
+        context.__enter__()
+        entered.append(context)
+
+    yield use
+    for context in reversed(entered):
+        context.__exit__(None, None, None)

@@ -18,15 +18,13 @@ threshold = "mention"
 time_zone = "Asia/Singapore"
 channels = [{{ name = "hook", url = "{url}", format = "markdown" }}]
 [sources.un_news]
-name = "联合国新闻"
 parser = "un_news"
 feeds = ["https://news.un.org/feed/subscribe/zh/news/all/rss.xml"]
-allowed_hosts = ["news.un.org"]
-time_zone = "America/New_York"
+extra_hosts = ["news.un.org"]
 """
 
 
-def test_un_items_alert_once_per_channel_and_the_run_lists_them(prefect_harness, db, tmp_path, monkeypatch):
+def test_un_items_alert_once_per_channel_and_the_run_lists_them(prefect_harness, db, tmp_path, use_settings):
     from prefect.client.orchestration import get_client
 
     from newsmon.flows.ingest import ingest_all
@@ -34,7 +32,7 @@ def test_un_items_alert_once_per_channel_and_the_run_lists_them(prefect_harness,
     with WebhookReceiver() as receiver, ReplayServer() as replay:
         registry = tmp_path / "sources.toml"
         registry.write_text(REGISTRY.format(url=receiver.url), encoding="utf-8")
-        monkeypatch.setenv("NEWSMON_SOURCES", str(registry))
+        use_settings(sources_path=registry)
         state = ingest_all(replay_base=replay.base_url, return_state=True)
         assert state.is_completed() and state.message == "4 new, 0 errors, 8 alerts sent"
         titles = sorted(m["json"]["title"] for m in receiver.received)

@@ -9,31 +9,27 @@ pytestmark = pytest.mark.prefect
 REGISTRY = """
 user_agent = "newsmon-test"
 [sources.bbc]
-name = "BBC News 中文"
 parser = "bbc"
 feeds = ["https://feeds.bbci.co.uk/zhongwen/simp/rss.xml"]
-allowed_hosts = ["www.bbc.com"]
-time_zone = "UTC"
+extra_hosts = ["www.bbc.com"]
 [sources.broken]
-name = "an outlet whose feed is not a feed"
 parser = "zaobao"
 feeds = ["https://faults.test/feeds/not-xml"]
-allowed_hosts = ["faults.test"]
-time_zone = "Asia/Singapore"
+extra_hosts = ["faults.test"]
 """
 
 
-def test_one_failing_outlet_fails_the_run_but_not_the_others(prefect_harness, db, tmp_path, monkeypatch):
+def test_one_failing_outlet_fails_the_run_but_not_the_others(prefect_harness, db, tmp_path, use_settings):
     from prefect.client.orchestration import get_client
 
     from newsmon.flows.ingest import ingest_all
 
     registry = tmp_path / "sources.toml"
     registry.write_text(REGISTRY, encoding="utf-8")
-    monkeypatch.setenv("NEWSMON_SOURCES", str(registry))
+    use_settings(sources_path=registry)
     with ReplayServer() as replay:
         state = ingest_all(replay_base=replay.base_url, return_state=True)
-        reports = {r.outlet: r for r in state.result(raise_on_failure=False)}
+        reports = {r.outlet: r for r in state.result(raise_on_failure=False).report.outlets}
         assert state.is_failed()
         assert "broken" in state.message and "not an RSS or Atom feed" in state.message
         assert reports["bbc"].new == 16 and not reports["bbc"].errors

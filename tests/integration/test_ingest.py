@@ -1,12 +1,14 @@
 """The ingestion pipeline without Prefect: real PostgreSQL, the replay site on 127.0.0.1, real HTTP."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
-from newsmon.config import load_registry
-from newsmon.ingest import ingest_source, make_fetcher
+from newsmon import settings
+from newsmon.ingest import ingest_outlet
+from newsmon.sources import load_registry
 from newsmon.replay import load_manifest
 from newsmon.replay.server import ReplayServer
 from bench.score import bigram_prf
@@ -19,12 +21,10 @@ MANIFEST = load_manifest()
 FAULTS_REGISTRY = """
 user_agent = "newsmon-test"
 [sources.faults]
-name = "faults"
 parser = "zaobao"
 feeds = ["https://faults.test/feeds/not-xml", "https://faults.test/feeds/missing-fields",
          "https://faults.test/feeds/bad-pages"]
-allowed_hosts = ["faults.test"]
-time_zone = "Asia/Singapore"
+extra_hosts = ["faults.test"]
 """
 
 
@@ -36,14 +36,8 @@ def replay():
 
 
 def run(registry, replay, keys=None):
-    with make_fetcher(registry, replay.base_url) as fetcher:
-        return {s.key: ingest_source(s, fetcher, _engine()) for s in registry.select(keys)}
-
-
-def _engine():
-    from newsmon.storage.engine import get_engine
-
-    return get_engine()
+    with settings.use(replace(settings.current(), sources_path=registry.path)):
+        return {s.key: ingest_outlet(s.key, replay.base_url) for s in registry.select(keys)}
 
 
 def test_demo_sources_store_every_article_once_and_cut_bodies_like_the_gold(db, replay):

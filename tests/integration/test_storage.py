@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlmodel import Session, SQLModel, func, select
 
+from newsmon import settings
 from newsmon.model import Article, Image, RawInput
 from newsmon.storage import models
 from newsmon.storage.articles import StoreResult, find_article, get_article, store_article
@@ -23,7 +25,7 @@ from newsmon.storage.failures import failure_raw_input, pending_item_failures, r
 from newsmon.storage.feeds import ensure_feed, ensure_source, feed_health, feed_validators, log_fetch, record_feed_result
 from newsmon.storage.rows import unpack
 from newsmon.storage.search import article_counts, search_articles
-from newsmon.storage.engine import alembic_config, current_revision, database_url, session, upgrade
+from newsmon.storage.engine import alembic_config, current_revision, database_url, head_revision, session, upgrade
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FETCHED = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
@@ -193,7 +195,7 @@ def test_migrations_are_idempotent_and_match_the_models(db):
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     upgrade(db)
     upgrade(db)
-    assert current_revision(db) == head == "0005"
+    assert current_revision(db) == head == head_revision() == "0005"
     with db.connect() as conn:
         assert conn.scalar(sa.text("SELECT count(*) FROM alembic_version")) == 1
         assert compare_metadata(MigrationContext.configure(conn), SQLModel.metadata) == []
@@ -287,10 +289,10 @@ def test_raw_input_round_trips_compressed(db):
     assert unpack(gzip.compress(b"<rss/>")) == b"<rss/>"
 
 
-def test_database_url_accepts_libpq_and_heroku_schemes(monkeypatch):
+def test_database_url_accepts_libpq_and_heroku_schemes():
     for scheme in ("postgres", "postgresql"):
-        monkeypatch.setenv("DATABASE_URL", f"{scheme}://u:p@db.example:5432/newsmon")
-        assert database_url() == "postgresql+psycopg://u:p@db.example:5432/newsmon"
+        with settings.use(replace(settings.current(), database_url=f"{scheme}://u:p@db.example:5432/newsmon")):
+            assert database_url() == "postgresql+psycopg://u:p@db.example:5432/newsmon"
 
 
 embedded_only = pytest.mark.skipif("DATABASE_URL" in os.environ, reason="runs on the embedded server")

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from newsmon.fetch import Fetcher, FetchResult, decode_html
+from newsmon.fetch import Fetcher, FetchResult, Politeness, decode_html
 from newsmon.fetch.client import _retry_after_seconds
 
 USER_AGENT = "newsmon-tests/0.1 (+https://example.org/newsmon)"
@@ -135,7 +135,7 @@ def make_fetcher() -> Iterator[Callable[..., Fetcher]]:
             "retries": 2,
             "backoff_base": 0.01,
             "backoff_cap": 1.0,
-            "per_host_delay": 0.0,
+            "politeness": Politeness(2, 0.0),
         }
         fetcher = Fetcher(**(settings | options))
         fetchers.append(fetcher)
@@ -408,7 +408,7 @@ def test_per_host_concurrency_never_exceeds_the_limit(site, make_fetcher):
         meter.hold("host", 0.15)
         send(handler, 200, b"ok")
 
-    fetcher = make_fetcher(per_host_concurrency=2)
+    fetcher = make_fetcher(politeness=Politeness(2, 0.0))
     with ThreadPoolExecutor(max_workers=6) as pool:
         results = list(pool.map(fetcher.get, [site.url("/slow-page")] * 6))
     assert all(result.ok for result in results)
@@ -424,7 +424,7 @@ def test_politeness_keys_on_the_original_host_under_replay(site, make_fetcher):
             meter.hold(host, 0.15)
             send(handler, 200, b"ok")
 
-    fetcher = make_fetcher(per_host_concurrency=1, replay_base=site.base)
+    fetcher = make_fetcher(politeness=Politeness(1, 0.0), replay_base=site.base)
     urls = [f"https://{host}/page" for host in ("a.example.com", "b.example.com")] * 3
     with ThreadPoolExecutor(max_workers=6) as pool:
         results = list(pool.map(fetcher.get, urls))
@@ -443,7 +443,7 @@ def test_host_delays_space_out_request_starts(site, make_fetcher):
 
     # The per-host override wins over the (deliberately huge) default.
     fetcher = make_fetcher(
-        per_host_concurrency=3, per_host_delay=60.0, host_delays={"127.0.0.1": 0.3}
+        politeness=Politeness(3, 60.0), host_politeness={"127.0.0.1": Politeness(3, 0.3)}
     )
     with ThreadPoolExecutor(max_workers=3) as pool:
         assert all(r.ok for r in pool.map(fetcher.get, [site.url("/page")] * 3))

@@ -65,11 +65,11 @@ def test_html_is_read_through_the_extractor_so_link_lists_do_not_count():
     assert classify("本地新闻", paragraphs_of(html)).level == "none"
 
 
-def test_users_extend_the_lexicon_with_their_own_copy(tmp_path, monkeypatch):
+def test_users_extend_the_lexicon_with_their_own_copy(tmp_path, use_settings):
     text = (ROOT / "relevance" / "un_lexicon.toml").read_text(encoding="utf-8")
     custom = tmp_path / "un_lexicon.toml"
     custom.write_text(text + '\n[[body]]\nname = "UNITAID"\nzh = ["国际药品采购机制"]\n', encoding="utf-8")
-    monkeypatch.setenv("NEWSMON_UN_LEXICON", str(custom))
+    use_settings(lexicon_path=custom)
     lexicon = load_lexicon()
     assert classify("国际药品采购机制资助新药", [], lexicon).bodies == ["UNITAID"]
     assert lexicon.fingerprint != load_lexicon(ROOT / "relevance" / "un_lexicon.toml").fingerprint

@@ -1,0 +1,94 @@
+"""The source registry (sources.toml): what is the deployment's, per source: feeds, which parser, politeness, extra
+hosts, and the alert channels. What is the outlet's own (display name, hosts, zone, id rules, layouts) is declared
+once, on its parser class."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from newsmon import settings
+from newsmon.alerts.settings import AlertSettings, alert_settings
+from newsmon.fetch import Politeness
+from newsmon.parsers import PARSERS, OutletParser, parser_for
+from newsmon.parsers.urls import host_of
+
+_SOURCE_KEYS = {"parser", "feeds", "extra_hosts", "politeness"}
+_MOVED_TO_THE_PARSER = {"name", "time_zone", "allowed_hosts"}
+
+
+@dataclass(frozen=True)
+class Source:
+    key: str  # articles, feeds and failures are stored under this key
+    parser_key: str
+    feeds: tuple[str, ...]
+    extra_hosts: frozenset[str] = frozenset()
+    politeness: Politeness = Politeness()
+
+    @property
+    def parser(self) -> OutletParser:
+        return parser_for(self.parser_key)
+
+    @property
+    def name(self) -> str:
+        return self.parser.name
+
+    @property
+    def time_zone(self) -> str:
+        return self.parser.zone.key
+
+    @property
+    def allowed_hosts(self) -> frozenset[str]:
+        """Article pages are fetched only from these: the parser's hosts, the feeds' hosts, and the extra ones."""
+        return frozenset(self.parser.hosts) | self.extra_hosts | {host_of(url) for url in self.feeds}
+
+    def allows(self, url: str) -> bool:
+        return host_of(url) in self.allowed_hosts
+
+
+@dataclass(frozen=True)
+class Registry:
+    sources: dict[str, Source]
+    user_agent: str
+    path: Path
+    alerts: AlertSettings = field(default_factory=AlertSettings)
+
+    def select(self, keys: list[str] | None) -> list[Source]:
+        unknown = set(keys or ()) - set(self.sources)
+        if unknown:
+            raise KeyError(f"unknown outlet(s) {', '.join(sorted(unknown))}; known: {', '.join(self.sources)}")
+        return [s for k, s in self.sources.items() if not keys or k in keys]
+
+    def host_politeness(self) -> dict[str, Politeness]:
+        return {host: source.politeness for source in self.sources.values() for host in source.allowed_hosts}
+
+
+def load_registry(path: Path | None = None) -> Registry:
+    """The registry file in force (settings.sources_path), or the one given; errors name the file and the key."""
+    path = path or settings.current().sources_path
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    rsshub_base = (settings.current().rsshub_base or data.get("rsshub_base", "https://rsshub.app")).rstrip("/")
+    sources = {}
+    for key, entry in data.get("sources", {}).items():
+        if moved := _MOVED_TO_THE_PARSER & set(entry):
+            raise ValueError(f"{path}: [sources.{key}] {', '.join(sorted(moved))}: declared by the outlet's parser "
+                             "now (docs/adding-an-outlet.md); remove it, and list hosts the parser lacks in extra_hosts")
+        if unknown := set(entry) - _SOURCE_KEYS:
+            raise ValueError(f"{path}: [sources.{key}] unknown setting(s) {', '.join(sorted(unknown))}; "
+                             f"known: {', '.join(sorted(_SOURCE_KEYS))}")
+        politeness = entry.get("politeness", {})
+        source = Source(
+            key=key,
+            parser_key=entry.get("parser", key),
+            feeds=tuple(url.format(rsshub_base=rsshub_base) for url in entry["feeds"]),
+            extra_hosts=frozenset(entry.get("extra_hosts", [])),
+            politeness=Politeness(int(politeness.get("concurrency", 2)), float(politeness.get("delay_seconds", 1.0))),
+        )
+        if source.parser_key not in PARSERS:
+            raise ValueError(f"{path}: [sources.{key}] parser {source.parser_key!r} is not an outlet parser; "
+                             f"known: {', '.join(sorted(PARSERS))}")
+        sources[key] = source
+    return Registry(sources=sources, user_agent=data.get("user_agent", "newsmon/0.1"), path=path,
+                    alerts=alert_settings(data))
+
