@@ -25,4 +25,4 @@ bench: $(STAMP)  ## extraction quality and speed on the gold sets; the full-corp
 	$(BIN)/python bench/un_eval.py
 
 clean:
-	rm -rf $(VENV) .newsmon .pytest_cache
+	rm -rf $(VENV) .pytest_cache build *.egg-info
