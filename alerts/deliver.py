@@ -15,9 +15,9 @@ import apprise
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from newsmon.storage.outbox import alert_view, claim_pending_alerts
 from newsmon.storage.engine import session
 from newsmon.storage.models import Alert
+from newsmon.storage.outbox import alert_view, claim_pending_alerts
 
 from .message import AlertFacts, render, render_digest
 from .settings import AlertSettings, Channel
@@ -25,7 +25,9 @@ from .settings import AlertSettings, Channel
 # sender(channel, title, body, facts, alert ids); raises when the message did not go out
 Sender = Callable[[Channel, str, str, list[AlertFacts], list[int]], None]
 
-_FORMATS = {"markdown": apprise.NotifyFormat.MARKDOWN, "html": apprise.NotifyFormat.HTML, "text": apprise.NotifyFormat.TEXT}
+_FORMATS = {
+    "markdown": apprise.NotifyFormat.MARKDOWN, "html": apprise.NotifyFormat.HTML, "text": apprise.NotifyFormat.TEXT
+}
 
 
 def send_apprise(channel: Channel, title: str, body: str, facts: list[AlertFacts], alert_ids: list[int]) -> None:

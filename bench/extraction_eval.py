@@ -18,9 +18,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.score import bigram_prf  # noqa: E402
 from newsmon.parsers.archive import read_post  # noqa: E402
 from newsmon.parsers.parse import parse_post  # noqa: E402
-from bench.score import bigram_prf  # noqa: E402
 
 
 def main() -> None:
@@ -29,7 +29,8 @@ def main() -> None:
     ap.add_argument("--trafilatura", action="store_true")
     ap.add_argument("--show", type=int, default=0, help="print the diff of the N worst posts")
     args = ap.parse_args()
-    rows = [json.loads(line) for line in open(args.labels, encoding="utf-8")]
+    with open(args.labels, encoding="utf-8") as lines:
+        rows = [json.loads(line) for line in lines]
     scores = defaultdict(lambda: defaultdict(list))
     worst = []
     elapsed = defaultdict(float)
@@ -53,7 +54,9 @@ def main() -> None:
             scores[outlet]["trafilatura"].append(bigram_prf(text, gold)[2])
     for outlet, by_tool in scores.items():
         for tool, values in by_tool.items():
-            print(f"{outlet:12} {tool:12} mean F1 {statistics.mean(values):.4f}  min {min(values):.4f}  n={len(values)}")
+            print(
+                f"{outlet:12} {tool:12} mean F1 {statistics.mean(values):.4f}  min {min(values):.4f}  n={len(values)}"
+            )
     for tool in ("newsmon", "trafilatura"):
         values = [f1 for by_tool in scores.values() for f1 in by_tool.get(tool, [])]
         if values:

@@ -27,7 +27,7 @@ LEVELS = ("core", "mention", "none")
 
 
 def prf(truth: list[bool], guess: list[bool]) -> tuple[float, float, float]:
-    tp = sum(t and g for t, g in zip(truth, guess))
+    tp = sum(t and g for t, g in zip(truth, guess, strict=True))
     precision = tp / max(1, sum(guess))
     recall = tp / max(1, sum(truth))
     return precision, recall, 2 * precision * recall / max(1e-9, precision + recall)
@@ -38,11 +38,13 @@ def main() -> None:
     ap.add_argument("--labels", default=str(ROOT.parent / "shared/labels/un_dev.jsonl"))
     ap.add_argument("--show", type=int, default=0, help="print N misclassified posts with the evidence")
     args = ap.parse_args()
-    rows = [json.loads(line) for line in open(args.labels, encoding="utf-8")]
+    with open(args.labels, encoding="utf-8") as lines:
+        rows = [json.loads(line) for line in lines]
     requests = []
     for row in rows:
         parsed = parse_post(row["path"], row["raw"])
-        requests.append({"id": row["id"], "title": parsed.get("title", ""), "text": "\n\n".join(parsed.get("paragraphs", []))})
+        text = "\n\n".join(parsed.get("paragraphs", []))
+        requests.append({"id": row["id"], "title": parsed.get("title", ""), "text": text})
     started = time.perf_counter()
     result = subprocess.run([sys.executable, "-m", "newsmon.cli", "classify"], cwd=ROOT, capture_output=True, text=True,
                             input="".join(json.dumps(r, ensure_ascii=False) + "\n" for r in requests), check=True)
@@ -56,14 +58,15 @@ def main() -> None:
     related = [t != "none" for t in truth]
     for name, guess in (("newsmon classify", ours), ("keyword baseline", baseline)):
         p, r, f = prf(related, [g != "none" for g in guess])
-        core = [g == "core" for t, g in zip(truth, guess) if t == "core"]
+        core = [g == "core" for t, g in zip(truth, guess, strict=True) if t == "core"]
         print(f"{name:17} UN-related vs none: P {p:.3f} R {r:.3f} F1 {f:.3f}   core recall {sum(core) / len(core):.3f}")
     print(f"\nconfusion (rows: label, columns: newsmon), {len(rows)} posts, {seconds:.1f} s for `newsmon classify`")
-    counts = Counter(zip(truth, ours))
+    counts = Counter(zip(truth, ours, strict=True))
     print("          " + "".join(f"{level:>9}" for level in LEVELS))
     for t in LEVELS:
         print(f"{t:>9} " + "".join(f"{counts[(t, g)]:>9}" for g in LEVELS))
-    wrong = [(row, answer) for row, answer in zip(rows, answers) if (row["level"] == "none") != (answer["level"] == "none")
+    wrong = [(row, answer) for row, answer in zip(rows, answers, strict=True)
+             if (row["level"] == "none") != (answer["level"] == "none")
              or (row["level"] == "core") != (answer["level"] == "core")]
     for row, answer in wrong[: args.show]:
         title = next(r["title"] for r in requests if r["id"] == row["id"])

@@ -53,7 +53,9 @@ def emit_prefect_event(channel: Channel, title: str, body: str, facts: list[Aler
     for fact, alert_id in zip(facts, alert_ids, strict=True):
         emit_event(
             event="newsmon.article.un-related",
-            resource={"prefect.resource.id": f"newsmon.article.{fact.url or alert_id}", "prefect.resource.name": fact.title},
+            resource={
+                "prefect.resource.id": f"newsmon.article.{fact.url or alert_id}", "prefect.resource.name": fact.title
+            },
             payload=fact.event_payload(alert_id),
         )
 

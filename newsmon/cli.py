@@ -240,9 +240,9 @@ class _ProgressBar:
 def cmd_alerts(args) -> int:
     from newsmon.alerts.deliver import deliver_pending, send_apprise
     from newsmon.alerts.message import AlertFacts, render
-    from newsmon.storage.outbox import list_alerts
     from newsmon.sources import load_registry
     from newsmon.storage.engine import get_engine, session
+    from newsmon.storage.outbox import list_alerts
 
     settings = load_registry().alerts
     engine = get_engine()
@@ -251,7 +251,8 @@ def cmd_alerts(args) -> int:
             for alert, article in list_alerts(s, args.status, args.limit):
                 state = (f"sent {alert.sent_at:%Y-%m-%d %H:%M}" if alert.sent_at
                          else f"failed x{alert.attempts}: {alert.last_error}" if alert.attempts else "pending")
-                print(f"{alert.id:>6}  {alert.channel:14} {alert.level:7} {state}\n        {article.outlet}: {article.title}")
+                print(f"{alert.id:>6}  {alert.channel:14} {alert.level:7} {state}\n"
+                      f"        {article.outlet}: {article.title}")
         return 0
     if args.action == "test":
         if not args.channel:
@@ -313,7 +314,8 @@ def cmd_classify(args) -> int:
             continue
         try:
             request = json.loads(line)
-            relevance = classify(str(request.get("title") or ""), paragraphs_of(str(request.get("text") or "")), lexicon)
+            paragraphs = paragraphs_of(str(request.get("text") or ""))
+            relevance = classify(str(request.get("title") or ""), paragraphs, lexicon)
             answer = {"id": request.get("id"), **relevance.to_json()}
         except (ValueError, AttributeError) as error:  # one bad line gets an error line, the rest go on
             failed += 1
@@ -347,8 +349,8 @@ def cmd_db(args) -> int:
 
 
 def cmd_search(args) -> int:
-    from newsmon.storage.search import search_articles
     from newsmon.storage.engine import get_engine, session
+    from newsmon.storage.search import search_articles
 
     with session(get_engine()) as s:
         found = search_articles(s, args.query, outlet=args.outlet, limit=args.limit)
@@ -363,9 +365,9 @@ def cmd_search(args) -> int:
 
 
 def cmd_status(args) -> int:
+    from newsmon.storage.engine import get_engine, session
     from newsmon.storage.feeds import feed_health
     from newsmon.storage.search import article_counts
-    from newsmon.storage.engine import get_engine, session
 
     with session(get_engine()) as s:
         for outlet, count in sorted(article_counts(s).items()):

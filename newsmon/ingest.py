@@ -103,7 +103,8 @@ class RunReport:
     def table(self) -> list[dict]:
         """The per-outlet rows and a totals row, for the ingest-summary artifact."""
         rows = [report.row() for report in self.outlets]
-        totals = {key: sum(row[key] for row in rows) for key in rows[0] if key not in ("outlet", "errors")} if rows else {}
+        keys = [key for key in rows[0] if key not in ("outlet", "errors")] if rows else []
+        totals = {key: sum(row[key] for row in rows) for key in keys}
         return rows + [{"outlet": "total", **totals, "seconds": round(self.seconds), "errors": ""}]
 
     def summary_lines(self) -> list[str]:
@@ -117,7 +118,9 @@ class RunReport:
         rows.append(["total"] + [sum(row[i] for row in rows) for i in range(1, len(columns))])
         widths = [max(len(str(x)) for x in col) for col in zip(columns, *rows, strict=False)]
         lines = [
-            "  ".join(str(x).rjust(w) if i else str(x).ljust(w) for i, (x, w) in enumerate(zip(row, widths, strict=True)))
+            "  ".join(
+                str(x).rjust(w) if i else str(x).ljust(w) for i, (x, w) in enumerate(zip(row, widths, strict=True))
+            )
             for row in [columns, *rows]
         ]
         return lines + [f"  ! {r.outlet}: {error}" for r in self.outlets for error in r.errors]
@@ -190,7 +193,8 @@ def un_items_markdown(since: datetime) -> tuple[str, int]:
         items = alerts_created_since(s, since)
     lines = [f"| {level} | {outlet} | [{escape(title, 'markdown')}]({url}) | {', '.join(bodies)} |"
              for level, outlet, title, url, bodies in items]
-    table = "| level | outlet | article | bodies |\n|---|---|---|---|\n" + "\n".join(lines) if lines else "None this run."
+    header = "| level | outlet | article | bodies |\n|---|---|---|---|\n"
+    table = header + "\n".join(lines) if lines else "None this run."
     return "## New UN-related articles\n\n" + table, len(lines)
 
 

@@ -73,7 +73,8 @@ def load_registry(path: Path | None = None) -> Registry:
     for key, entry in data.get("sources", {}).items():
         if moved := _MOVED_TO_THE_PARSER & set(entry):
             raise ValueError(f"{path}: [sources.{key}] {', '.join(sorted(moved))}: declared by the outlet's parser "
-                             "now (docs/adding-an-outlet.md); remove it, and list hosts the parser lacks in extra_hosts")
+                             "now (docs/adding-an-outlet.md); remove it, and list hosts the parser lacks in "
+                             "extra_hosts")
         if unknown := set(entry) - _SOURCE_KEYS:
             raise ValueError(f"{path}: [sources.{key}] unknown setting(s) {', '.join(sorted(unknown))}; "
                              f"known: {', '.join(sorted(_SOURCE_KEYS))}")

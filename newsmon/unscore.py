@@ -10,9 +10,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from newsmon.relevance.classify import Lexicon, classify, load_lexicon
-from newsmon.storage.relevance import save_relevances
 from newsmon.storage.engine import session
 from newsmon.storage.models import Article, ArticleRelevance
+from newsmon.storage.relevance import save_relevances
 
 BATCH = 500
 

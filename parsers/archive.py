@@ -63,7 +63,9 @@ def read_post(path: str, text: str) -> ArchivePost:
     post.url = post.front_matter.get("from") or post.url
     post.html = rest.strip()
     if not post.url:
-        raise ParseError("post has no link: neither a 'from:' front-matter field nor a [title](url) line", reason=Reason.NO_LINK)
+        raise ParseError(
+            "post has no link: neither a 'from:' front-matter field nor a [title](url) line", reason=Reason.NO_LINK
+        )
     return post
 
 

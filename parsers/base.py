@@ -7,19 +7,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date, datetime
+from functools import cache
 from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from lxml import html
+
+from newsmon.model import Article, Image, ParseError, Reason
 
 from . import html as h
 from .archive import ArchivePost
 from .dates import from_epoch_ms, parse_date
 from .feed import FeedItem
 from .outlets import OUTLETS, Outlet
-from newsmon.model import Article, Image, ParseError, Reason
 from .text import clean_text, script_of
 from .urls import canonical_url
 
@@ -67,7 +68,9 @@ class OutletParser:
         super().__init_subclass__(**kwargs)
         if register:
             if cls.key in PARSERS:
-                raise ValueError(f"two parsers declare the outlet key {cls.key!r}: {type(PARSERS[cls.key]).__name__}, {cls.__name__}")
+                raise ValueError(
+                    f"two parsers declare the outlet key {cls.key!r}: {type(PARSERS[cls.key]).__name__}, {cls.__name__}"
+                )
             PARSERS[cls.key] = cls()
             OUTLETS.add([Outlet(cls.key, cls.name, cls.archive_names, cls.hosts, cls.zone.key)])
 
@@ -103,7 +106,10 @@ class OutletParser:
         layout = self.pick_layout(root, when, self.page_layouts if page else self.layouts)
         body = h.select_first(root, *layout.container) if layout.container else root
         if body is None:
-            raise ParseError(f"{self.key}: no article body ({', '.join(layout.container)}) in layout {layout.name}", reason=Reason.NO_BODY)
+            raise ParseError(
+                f"{self.key}: no article body ({', '.join(layout.container)}) in layout {layout.name}",
+                reason=Reason.NO_BODY,
+            )
         images = self.images(body, layout)
         authors = self.body_authors(body)  # bylines sit among the noise that the drop removes
         h.drop(body, layout.drop)
@@ -206,7 +212,8 @@ class OutletParser:
     def page_authors(self, root: html.HtmlElement) -> list[str]:
         for obj in h.json_ld(root):
             author = obj.get("author")
-            names = [a.get("name") if isinstance(a, dict) else a for a in (author if isinstance(author, list) else [author])]
+            authors = author if isinstance(author, list) else [author]
+            names = [a.get("name") if isinstance(a, dict) else a for a in authors]
             names = [str(n).strip() for n in names if n and str(n).strip()]
             if names:
                 return names
@@ -229,7 +236,7 @@ class OutletParser:
         return self.published(self.page_published_raw(root))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern, ...]:
     return tuple(re.compile(p) for p in patterns)
 

@@ -42,7 +42,8 @@ def _rfc822(text: str) -> datetime | None:
     except (TypeError, ValueError):
         return None
     # email.utils marks "-0000" and a missing zone the same way: both mean "zone unknown".
-    if parsed.tzinfo is not None and parsed.utcoffset().total_seconds() == 0 and not re.search(r"(GMT|UTC|UT|Z|\+0000)\s*$", text):
+    offset = parsed.utcoffset()
+    if offset is not None and offset.total_seconds() == 0 and not re.search(r"(GMT|UTC|UT|Z|\+0000)\s*$", text):
         return parsed.replace(tzinfo=None)
     return parsed
 

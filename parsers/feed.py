@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 
 import feedparser
 
-from newsmon.model import ParseError, Reason, RawInput
+from newsmon.model import ParseError, RawInput, Reason
 
 _AUTHOR_IN_PARENS = re.compile(r"^\S+@\S+\s*\((?P<name>[^)]*)\)$")
 

@@ -52,7 +52,10 @@ _BOILERPLATE = tuple(
         r"^(?:延伸阅读|延伸閱讀|相关阅读|相關閱讀|推荐阅读|推薦閱讀)[:：]",
     )
 )
-_PROMO = re.compile(r"请输入|請輸入|订阅|訂閱|下载.{0,10}App|下載.{0,10}App|关注我们|關注我們|支持大纪元|为真相护航|加入.{0,10}(?:频道|頻道)")
+_PROMO = re.compile(
+    r"请输入|請輸入|订阅|訂閱|下载.{0,10}App|下載.{0,10}App|关注我们|關注我們|支持大纪元|为真相护航|"
+    r"加入.{0,10}(?:频道|頻道)"
+)
 _CREDIT_WORDS = re.compile(r"记者|記者|责编|責編|网编|網編|编辑|編輯|审校|審校|发稿|發稿|撰稿|翻译|翻譯|摄影|攝影")
 # what trails the last sentence: an editor credit with a date code "（編輯：趙蔚蘭）1100118", the wire's "（完）",
 # an end mark, a truncated teaser's "...more" link

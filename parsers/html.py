@@ -10,12 +10,13 @@ import copy
 import json
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from lxml import etree, html
 from lxml.cssselect import CSSSelector
 
 from newsmon.model import Image, ParseError, Reason
+
 from .text import clean_text
 
 BLOCK_TAGS = frozenset("p h1 h2 h3 h4 h5 h6 li blockquote pre figcaption dd dt td th".split())
@@ -48,7 +49,9 @@ def parse_html(markup: str | bytes) -> html.HtmlElement:
     except (etree.ParserError, ValueError) as error:
         raise ParseError(f"HTML does not parse: {error}", reason=Reason.BAD_HTML) from error
     if not root.text_content().strip() and _TAGS.sub("", markup).strip():
-        raise ParseError(f"HTML does not parse: its text vanishes in the tree ({markup[:60]!r}…)", reason=Reason.BAD_HTML)
+        raise ParseError(
+            f"HTML does not parse: its text vanishes in the tree ({markup[:60]!r}…)", reason=Reason.BAD_HTML
+        )
     return root
 
 
@@ -56,7 +59,7 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _TAGS = re.compile(r"<[^>]*>|&[a-z]+;|&#\d+;|\s+")
 
 
-@lru_cache(maxsize=None)
+@cache
 def css(selector: str) -> CSSSelector:
     return CSSSelector(selector)
 
@@ -122,7 +125,7 @@ def blocks(root: html.HtmlElement) -> list[Block]:
                 links[-1] += len(node.tail.strip()) if parent_in_link else 0
 
         walk(element, False)
-        return list(zip(parts, links))
+        return list(zip(parts, links, strict=True))
 
     def visit(node: html.HtmlElement) -> None:
         tag = node.tag if isinstance(node.tag, str) else ""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from newsmon.model import Article, ParseError
+
 from . import outlet_of_post, parser_for
 from .archive import read_post
-from newsmon.model import Article, ParseError
 
 
 def parse_archive_post(path: str, text: str) -> Article:

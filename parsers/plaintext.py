@@ -11,8 +11,9 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from .generic import cut_junk_tail, is_boilerplate_text
 from newsmon.model import Article, ParseError, Reason
+
+from .generic import cut_junk_tail, is_boilerplate_text
 from .text import clean_text, script_of
 
 PARSER_NAME = "text.V1"
@@ -49,7 +50,7 @@ def _unwrap(raw_lines: list[str]) -> list[str]:
     if len(lines) < 4:
         return lines
     width = sorted(len(line) for line in lines)[int(len(lines) * 0.9)]
-    full = [raw for raw, line in zip(raw_lines, lines) if len(line) >= 0.8 * width]
+    full = [raw for raw, line in zip(raw_lines, lines, strict=True) if len(line) >= 0.8 * width]
     marked = any(raw[-1:].isspace() for raw in full) and not all(raw[-1:].isspace() for raw in full)
     paragraphs: list[str] = []
     for i, line in enumerate(lines):

@@ -14,8 +14,8 @@ def clean_text(text: str) -> str:
 
 
 # Frequent characters whose simplified and traditional forms differ; enough to tell the script of a news text.
-_SIMPLIFIED_ONLY = frozenset("们这个说为国会与对时来后经发无关于还从里电开头过动实现进将区问题员应间当报长门见认让东华军")
-_TRADITIONAL_ONLY = frozenset("們這個說為國會與對時來後經發無關於還從裡電開頭過動實現進將區問題員應間當報長門見認讓東華軍")
+_SIMPLIFIED_ONLY = frozenset("们这个说为国会与对时来后经发无关于还从里电开头过动实现进将区问题员应间当报长门见认让东华军")  # noqa: E501
+_TRADITIONAL_ONLY = frozenset("們這個說為國會與對時來後經發無關於還從裡電開頭過動實現進將區問題員應間當報長門見認讓東華軍")  # noqa: E501
 
 
 def script_of(text: str) -> str:

@@ -36,8 +36,8 @@ class VOA(OutletParser):
         Layout(
             "V2016_page",
             container=("#article-content .wsw", "#article-content", "div.wsw", "div.articleContent .zoomMe"),
-            drop=(".wsw__embed", ".contentImage", "span.dateline", ".c-lightbox__caption", "figure", "figcaption", "img", "video",
-                  ".media-block", "#ymla-section", ".article-share", "script", "style"),
+            drop=(".wsw__embed", ".contentImage", "span.dateline", ".c-lightbox__caption", "figure", "figcaption",
+                  "img", "video", ".media-block", "#ymla-section", ".article-share", "script", "style"),
             drop_text=(_DATELINE,),
             captions=("figcaption", ".c-lightbox__caption", ".contentImage small"),
         ),

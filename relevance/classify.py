@@ -85,7 +85,9 @@ class Lexicon:
         english = set(en_aliases) | {a.upper() for a in en_aliases}
         # one trie-shaped pattern: an alternation of 200 names is tried name by name at every position
         self.names = re.compile(f"{_trie(set(zh_aliases))}|(?<![A-Za-z])(?:{_trie(english)})(?![A-Za-z])")
-        self.patterns = [(re.compile(pattern), body["name"]) for body in data["body"] for pattern in body.get("zh_regex", [])]
+        self.patterns = [
+            (re.compile(pattern), body["name"]) for body in data["body"] for pattern in body.get("zh_regex", [])
+        ]
         self.documents = [(re.compile(d["pattern"]), d["name"]) for d in data.get("document", [])]
         lookalikes = data.get("lookalikes", {})
         masked = [_T2S.convert(a) for a in lookalikes.get("zh", [])]
@@ -215,7 +217,7 @@ def _matches(number: int, original: str, lexicon: Lexicon) -> list[Evidence]:
         sentence = around if source is text else _sentence_at(source, start)  # evidence quotes the article
         window = text[max(0, start - 6) : end + 3]
         post = next((p for p in posts if p[0] <= start < p[1] or start <= p[0] < end), None)
-        if lexicon.cv and lexicon.cv.search(window) or post and "前" in text[max(0, post[0] - 3) : post[0]]:
+        if (lexicon.cv and lexicon.cv.search(window)) or (post and "前" in text[max(0, post[0] - 3) : post[0]]):
             role = "cv"
         elif post and text[post[0] : post[1]].endswith(("办事处", "外交代表", "使团", "代表团")):
             role = "cv"  # a state's mission in New York listed among its offices: not about the UN

@@ -91,7 +91,9 @@ def archive_jsonl(shared: Path) -> bytes:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--shared", type=Path, default=REPO.parent / "shared", help="the shared material (default: ../shared)")
+    parser.add_argument(
+        "--shared", type=Path, default=REPO.parent / "shared", help="the shared material (default: ../shared)"
+    )
     parser.add_argument("--out", type=Path, default=SITE, help="site directory to (re)write")
     args = parser.parse_args(argv)
     site = build(args.shared.resolve())

@@ -78,7 +78,9 @@ def store_article(
     row = article_row(article, fetched_at, parser_version)
     raw_packed = packed(raw)
     inserted_id = session.exec(
-        insert(Article).values(**row).on_conflict_do_nothing(index_elements=["outlet", "dedup_key"]).returning(Article.id)
+        insert(Article).values(**row)
+        .on_conflict_do_nothing(index_elements=["outlet", "dedup_key"])
+        .returning(Article.id)
     ).scalar()
     if inserted_id is not None:
         _store_raws(session, [(inserted_id, raw_packed, fetched_at)])
@@ -155,7 +157,7 @@ def store_articles(session: Session, rows: list[dict[str, Any]], raws: list[Pack
         }
     for i in conflicts:
         row, existing = rows[i], stored[(rows[i]["outlet"], rows[i]["dedup_key"])]
-        fills_gap = existing.lacks_date and row["published_at"] or existing.lacks_guid and row["guid"]
+        fills_gap = (existing.lacks_date and row["published_at"]) or (existing.lacks_guid and row["guid"])
         if existing.content_hash == row["content_hash"] and not fills_gap:
             results[i] = StoreResult("duplicate", existing.id)
         else:

@@ -84,5 +84,8 @@ def failure_raw_input(failure: ItemFailure) -> RawInput | None:
     if failure.raw is None:
         return None
     return RawInput(
-        kind=failure.raw_kind or "", content=unpack(failure.raw), url=failure.raw_url, content_type=failure.raw_content_type
+        kind=failure.raw_kind or "",
+        content=unpack(failure.raw),
+        url=failure.raw_url,
+        content_type=failure.raw_content_type,
     )

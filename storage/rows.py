@@ -55,7 +55,9 @@ def unpack(compressed: bytes | None) -> bytes:
     return zlib.decompress(compressed, wbits=47) if compressed is not None else b""
 
 
-def copy_into_temp(session: Session, table: str, shape: str, columns: Sequence[str], rows: Iterable[Sequence]) -> Cursor:
+def copy_into_temp(
+    session: Session, table: str, shape: str, columns: Sequence[str], rows: Iterable[Sequence]
+) -> Cursor:
     """COPY rows into a temporary table of this shape (its columns, e.g. "LIKE articles INCLUDING DEFAULTS"),
     emptied first and at every commit, and return
     the cursor, for the caller's INSERT ... SELECT from it.

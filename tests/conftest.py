@@ -1,9 +1,9 @@
 """Database fixtures: one migrated PostgreSQL database per test session, emptied before each test."""
 
 import os
-from dataclasses import replace
 import secrets
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 import sqlalchemy as sa

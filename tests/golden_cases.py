@@ -62,7 +62,9 @@ def parse_case(case: Case) -> list[dict]:
         articles = [parser.from_feed_item(item) for item in read_feed(content)]
     else:
         given = meta.get("item", {})
-        item = FeedItem(title=given.get("title", ""), link=meta["url"], guid=None, published_raw=given.get("published_raw"))
+        item = FeedItem(
+            title=given.get("title", ""), link=meta["url"], guid=None, published_raw=given.get("published_raw")
+        )
         articles = [parser.from_feed_item(item, content.decode("utf-8"))]
     return [_frozen(article.to_json()) for article in articles]
 

@@ -89,7 +89,7 @@ class ReplayServer:
 
     # -- lifecycle
 
-    def start(self) -> "ReplayServer":
+    def start(self) -> ReplayServer:
         if self._httpd is not None:
             return self
         self._stopping.clear()
@@ -110,7 +110,7 @@ class ReplayServer:
         self._thread.join(timeout=5)
         self._httpd = self._thread = None
 
-    def __enter__(self) -> "ReplayServer":
+    def __enter__(self) -> ReplayServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -157,7 +157,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self._respond(send_body=False)
 
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args) -> None:  # the stdlib signature (`format` shadows the builtin)
         log.debug("%s %s", self.address_string(), format % args)
 
     def _respond(self, send_body: bool) -> None:
@@ -178,7 +178,10 @@ class _Handler(BaseHTTPRequestHandler):
         status = int(route.get("status", 200 if body is not None else 404))
         if status != 200 and body is None:
             reason = HTTPStatus(status).phrase
-            body = f"<!DOCTYPE html>\n<html><head><title>{status} {reason}</title></head><body><h1>{status} {reason}</h1></body></html>\n".encode()
+            body = (
+                f"<!DOCTYPE html>\n<html><head><title>{status} {reason}</title></head>"
+                f"<body><h1>{status} {reason}</h1></body></html>\n"
+            ).encode()
         headers = {"Content-Type": route.get("content_type") or content_type_of(path, body)}
 
         if status == 200:

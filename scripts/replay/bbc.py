@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape as xml_escape
@@ -54,7 +54,9 @@ BBC_NAV = [
 ]
 
 
-def bbc_page(*, url: str, title: str, summary: str, published: datetime, main: str, most_read: list[tuple[str, str]]) -> str:
+def bbc_page(
+    *, url: str, title: str, summary: str, published: datetime, main: str, most_read: list[tuple[str, str]]
+) -> str:
     """A server-rendered BBC News 中文 article page around a real <main role="main">."""
     logo = {"@type": "ImageObject", "width": 1024, "height": 576, "url": "https://news.files.bbci.co.uk/ws/img/logos/og/zhongwen.png"}
     organisation = {"@type": "NewsMediaOrganization", "name": "BBC News 中文", "logo": logo}
@@ -109,7 +111,7 @@ def bbc_page(*, url: str, title: str, summary: str, published: datetime, main: s
 </div>
 </body>
 </html>
-"""
+"""  # noqa: E501 (the page markup, one line as the outlet serves it)
 
 
 def bbc_feed(items: list[Item], summaries: dict[str, str]) -> str:
@@ -156,7 +158,7 @@ def parse_capture(path: Path) -> tuple[datetime, str, str, str]:
     """duty-machine capture: '<!--epoch ms-->\\n[title](url)\\n------\\n\\n<main ...>...</main>'."""
     text = path.read_text(encoding="utf-8")
     epoch, link_line, _, rest = text.split("\n", 3)
-    published = datetime.fromtimestamp(int(re.fullmatch(r"<!--(\d+)-->", epoch).group(1)) / 1000, timezone.utc)
+    published = datetime.fromtimestamp(int(re.fullmatch(r"<!--(\d+)-->", epoch).group(1)) / 1000, UTC)
     title, url = re.fullmatch(r"\[(.*)\]\((\S+)\)", link_line).groups()
     main = rest.strip("\n")
     assert main.startswith('<main role="main">') and main.endswith("</main>") and "\n" not in main
@@ -185,7 +187,10 @@ def build_bbc(shared: Path, posts: list[Post], site: Site) -> dict:
         most_read = [(items[(n + k) % len(items)].title, items[(n + k) % len(items)].url) for k in range(1, 6)]
         site.add(
             item.page,
-            bbc_page(url=item.url, title=item.title, summary=summary, published=item.published, main=main, most_read=most_read),
+            bbc_page(
+                url=item.url, title=item.title, summary=summary, published=item.published, main=main,
+                most_read=most_read,
+            ),
         )
     site.add(site_path(BBC_FEED), bbc_feed(items, {item.url: summary for item, _, summary in entries}))
     for item, _, summary in entries:

@@ -7,7 +7,7 @@ Zaobao post of labels/extraction_dev.jsonl. The feeds use RSSHub's format, and t
 from __future__ import annotations
 
 import html
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from .common import Post, Site, iso_z, site_path
 from .zaobao import rsshub_feed, rsshub_item, zaobao_page
@@ -18,7 +18,7 @@ FAULTS_HOST = "faults.test"
 def build_faults(zaobao_posts: list[Post], site: Site) -> tuple[dict, dict]:
     """Broken feeds and pages under the faults.test host, which no outlet registry lists."""
     base = f"https://{FAULTS_HOST}"
-    published = datetime(2024, 5, 8, 5, 2, 3, tzinfo=timezone.utc)
+    published = datetime(2024, 5, 8, 5, 2, 3, tzinfo=UTC)
     donor = zaobao_posts[4]  # real Chinese text for the fault pages (GBK-encodable)
 
     def page(url: str, paragraphs: list[str], charset: str = "utf-8") -> str:
@@ -64,17 +64,26 @@ def build_faults(zaobao_posts: list[Post], site: Site) -> tuple[dict, dict]:
     good_link = pages["good"]
     missing = [
         rsshub_item("缺少链接的条目", "<p>" + donor.paragraphs[0] + "</p>", None, published),
-        rsshub_item("缺少日期的条目", "<p>" + donor.paragraphs[1] + "</p>", f"{base}/news/missing-fields/story20240508-0000011", None),
+        rsshub_item(
+            "缺少日期的条目", "<p>" + donor.paragraphs[1] + "</p>", f"{base}/news/missing-fields/story20240508-0000011",
+            None,
+        ),
         rsshub_item("链接和日期都缺少的条目", "<p>" + donor.paragraphs[2] + "</p>", None, None),
         rsshub_item(donor.title, "".join(f"<p>{html.escape(p)}</p>" for p in donor.paragraphs), good_link, published),
     ]
-    site.add(site_path(feeds["missing_fields"]), rsshub_feed("faults: items missing fields", base, feeds["missing_fields"], missing, published))
+    site.add(
+        site_path(feeds["missing_fields"]),
+        rsshub_feed("faults: items missing fields", base, feeds["missing_fields"], missing, published),
+    )
     bad = [
         rsshub_item(f"故障页面：{name}", donor.paragraphs[0], url, published - timedelta(minutes=n))
         for n, (name, url) in enumerate(sorted(pages.items()))
         if name != "good"
     ]
-    site.add(site_path(feeds["bad_pages"]), rsshub_feed("faults: items pointing at bad pages", base, feeds["bad_pages"], bad, published))
+    site.add(
+        site_path(feeds["bad_pages"]),
+        rsshub_feed("faults: items pointing at bad pages", base, feeds["bad_pages"], bad, published),
+    )
 
     routes = {
         site_path(feeds["not_xml"]): {"content_type": "text/html; charset=utf-8"},
@@ -105,15 +114,19 @@ def build_faults(zaobao_posts: list[Post], site: Site) -> tuple[dict, dict]:
             "good": {"url": pages["good"], "expect": "HTTP 200, normal page", "paragraphs": donor.paragraphs},
             "gbk": {
                 "url": pages["gbk"],
-                "expect": 'HTTP 200, Content-Type "text/html" without charset; <meta charset="gbk">; bytes encoded gb18030',
+                "expect": 'HTTP 200, Content-Type "text/html" without charset; <meta charset="gbk">; '
+                "bytes encoded gb18030",
                 "paragraphs": donor.paragraphs,
             },
-            "empty_body": {"url": pages["empty_body"], "expect": "HTTP 200; div.articleBody present with no paragraphs"},
+            "empty_body": {
+                "url": pages["empty_body"], "expect": "HTTP 200; div.articleBody present with no paragraphs"
+            },
             "not_found": {"url": pages["not_found"], "expect": "HTTP 404"},
             "server_error": {"url": pages["server_error"], "expect": "HTTP 500"},
             "slow": {
                 "url": pages["slow"],
-                "expect": "answers only after `delay` seconds (see _routes.json; ReplayServer(route_overrides=...) changes it)",
+                "expect": "answers only after `delay` seconds "
+                "(see _routes.json; ReplayServer(route_overrides=...) changes it)",
                 "delay": routes[site_path(pages["slow"])]["delay"],
                 "paragraphs": donor.paragraphs,
             },

@@ -65,7 +65,7 @@ def un_news_page(story: dict, url: str, published: datetime, related: list[tuple
 <footer><p>© 联合国</p></footer>
 </body>
 </html>
-"""
+"""  # noqa: E501 (the page markup, one line as the outlet serves it)
 
 
 def un_news_feed(entries: list[tuple[Item, str]], last_build: datetime) -> str:
@@ -98,7 +98,9 @@ def build_un_news(site: Site) -> dict:
         related = [(f"https://news.un.org/zh/story/{parse_iso(o['published']):%Y/%m}/{o['id']}", o["title"])
                    for o in stories if o is not story]
         paragraphs = [story["lead"]] + [p.removeprefix("## ") for p in story["paragraphs"]]
-        item = Item(url, story["title"], published, {"synthetic": "scripts/replay_un_news.json"}, site_path(url), paragraphs)
+        item = Item(
+            url, story["title"], published, {"synthetic": "scripts/replay_un_news.json"}, site_path(url), paragraphs
+        )
         site.add(item.page, un_news_page(story, url, published, related))
         entries.append((item, story["lead"]))
     site.add(site_path(UN_NEWS_FEED), un_news_feed(entries, entries[0][0].published))

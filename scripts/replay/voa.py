@@ -24,7 +24,7 @@ import gzip
 import html
 import json
 import re
-from datetime import timezone
+from datetime import UTC
 from email.utils import format_datetime
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
@@ -58,8 +58,16 @@ def voa_template(skeleton: str) -> tuple[str, str]:
     the first in-body `.wsw__embed` block so it can be kept inside the Chinese bodies."""
     t = skeleton
     embed = re.search(r'<div class="wsw__embed">.*?</figure>\n</div>', t, re.S).group(0)
-    t = re.sub(r'<div class="wsw">\n.*?</div>\n<ul>\n</ul>', "<div class=\"wsw\">\n{{WSW}}\n</div>\n<ul>\n</ul>", t, count=1, flags=re.S)
-    t = re.sub(r'<script type="application/ld\+json">.*?</script>', "<script type=\"application/ld+json\">{{LDJSON}}</script>", t, count=1)
+    t = re.sub(
+        r'<div class="wsw">\n.*?</div>\n<ul>\n</ul>', "<div class=\"wsw\">\n{{WSW}}\n</div>\n<ul>\n</ul>", t,
+        count=1, flags=re.S,
+    )
+    t = re.sub(
+        r'<script type="application/ld\+json">.*?</script>',
+        '<script type="application/ld+json">{{LDJSON}}</script>',
+        t,
+        count=1,
+    )
     t = re.sub(r"var utag_data=\{.*?\};", "var utag_data={{UTAG}};", t, count=1)
     t = re.sub(r'<div class="cover-media">.*?</figure>\n</div>', "{{COVER}}", t, count=1, flags=re.S)
     t = replace_once(
@@ -69,24 +77,38 @@ def voa_template(skeleton: str) -> tuple[str, str]:
     )
     t = replace_once(
         t,
-        'By <a class="links__item-link" href="/author/associated-press/j_-yt" title="Associated Press">Associated Press</a>',
+        'By <a class="links__item-link" href="/author/associated-press/j_-yt" title="Associated Press">'
+        "Associated Press</a>",
         '<a class="links__item-link" href="/author/{{AUTHOR_SLUG}}" title="{{AUTHOR}}">{{AUTHOR}}</a>',
     )
     t = replace_once(t, '<a class="" href="/z/599">USA</a>', '<a class="" href="/z/1739">{{SECTION}}</a>')
     t = replace_once(t, '<html lang="en" dir="ltr" class="no-js">', '<html lang="zh" dir="ltr" class="no-js">')
     t = replace_once(t, "/VOA/en-US/VOA-en-US.css", "/VOA/zh-CN/VOA-zh-CN.css")
-    t = replace_once(t, '<meta content="Associated Press" name="Author" />', '<meta content="{{AUTHOR}}" name="Author" />')
-    t = replace_once(t, '<meta content="Voice of America" property="og:site_name" />', '<meta content="美国之音" property="og:site_name" />')
-    t = replace_once(t, '<meta name="keywords" content="USA, United States" />', '<meta name="keywords" content="{{KEYWORDS}}" />')
+    t = replace_once(
+        t, '<meta content="Associated Press" name="Author" />', '<meta content="{{AUTHOR}}" name="Author" />'
+    )
+    t = replace_once(
+        t,
+        '<meta content="Voice of America" property="og:site_name" />',
+        '<meta content="美国之音" property="og:site_name" />',
+    )
+    t = replace_once(
+        t, '<meta name="keywords" content="USA, United States" />', '<meta name="keywords" content="{{KEYWORDS}}" />'
+    )
     t = replace_once(t, "https://gdb.voanews.com/7C01456E-AFA3-4D09-A6AA-A6042A5159FA.jpg", "{{IMAGE}}", count=2)
     t = replace_once(t, "app-argument=//7585813.ltr", "app-argument=//{{ID}}.ltr")
     t = replace_once(t, '"apiId": "7585813"', '"apiId": "{{ID}}"')
     t = replace_once(t, "c14=7585813", "c14={{ID}}")
     t = replace_once(t, '"culture": "en-US"', '"culture": "zh-CN"')
     t = replace_once(t, quote(SKELETON_URL, safe="").lower(), "{{URL_Q}}", count=6)
-    t = replace_once(t, "America%27s+child+care+crisis+is+holding+back+moms+without+college+degrees+", "{{TITLE_Q}}", count=2)
     t = replace_once(
-        t, "america%27s%20child%20care%20crisis%20is%20holding%20back%20moms%20without%20college%20degrees%20", "{{TITLE_Q}}", count=3
+        t, "America%27s+child+care+crisis+is+holding+back+moms+without+college+degrees+", "{{TITLE_Q}}", count=2
+    )
+    t = replace_once(
+        t,
+        "america%27s%20child%20care%20crisis%20is%20holding%20back%20moms%20without%20college%20degrees%20",
+        "{{TITLE_Q}}",
+        count=3,
     )
     t = replace_once(t, SKELETON_URL, "{{URL}}", count=4)
     t = replace_once(t, SKELETON_URL.replace("/a/", "/amp/"), "{{AMP_URL}}")
@@ -137,7 +159,9 @@ def voa_body(content: str, embed: str) -> tuple[str, str, str]:
     return image, head.group("caption"), body
 
 
-def voa_page(template: str, post: Post, image: str, caption: str, body: str, categories: list[str], summary: str) -> str:
+def voa_page(
+    template: str, post: Post, image: str, caption: str, body: str, categories: list[str], summary: str
+) -> str:
     url = post.url
     parts = urlsplit(url)
     article_id = parts.path.rsplit("/", 1)[1].removesuffix(".html")
@@ -157,8 +181,8 @@ def voa_page(template: str, post: Post, image: str, caption: str, body: str, cat
         "inLanguage": "zh-CN",
         "keywords": ", ".join(categories),
         "author": {"@type": "Person", "url": "https://www.voachinese.com/author/voa-chinese/", "name": author},
-        "datePublished": post.published.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ"),
-        "dateModified": post.published.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ"),
+        "datePublished": post.published.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ"),
+        "dateModified": post.published.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ"),
         "publisher": {
             "logo": {"width": 512, "height": 220, "@type": "ImageObject", "url": "https://www.voachinese.com/Content/responsive/VOA/zh-CN/img/logo.png"},
             "@type": "NewsMediaOrganization",
@@ -174,7 +198,7 @@ def voa_page(template: str, post: Post, image: str, caption: str, body: str, cat
         "image": {"width": 900, "height": 506, "@type": "ImageObject", "url": image},
         "name": post.title,
     }
-    utc = post.published.astimezone(timezone.utc)
+    utc = post.published.astimezone(UTC)
 
     def js(value: str) -> str:  # a JavaScript string literal
         return json.dumps(value, ensure_ascii=False)
@@ -273,7 +297,8 @@ def voa_feed(entries: list[tuple[Item, str, list[str], str]]) -> str:
 
 
 def build_voa(shared: Path, posts: list[Post], site: Site) -> dict:
-    skeleton = gzip.decompress((shared / "pages" / "voa" / "fundus_VoiceOfAmerica_2024_04_28.html.gz").read_bytes()).decode("utf-8")
+    capture = shared / "pages" / "voa" / "fundus_VoiceOfAmerica_2024_04_28.html.gz"
+    skeleton = gzip.decompress(capture.read_bytes()).decode("utf-8")
     template, embed = voa_template(skeleton)
     entries = []
     for post in sorted(posts, key=lambda p: (p.published, p.url), reverse=True):
@@ -281,7 +306,9 @@ def build_voa(shared: Path, posts: list[Post], site: Site) -> dict:
         image, caption, body = voa_body(post.content, embed)
         summary = post.paragraphs[0]
         categories = voa_categories(post.title + summary)
-        item = Item(post.url, post.title, post.published, {"extraction_dev": post.id}, site_path(post.url), post.paragraphs)
+        item = Item(
+            post.url, post.title, post.published, {"extraction_dev": post.id}, site_path(post.url), post.paragraphs
+        )
         item.extra["summary"] = summary
         item.extra["categories"] = categories
         site.add(item.page, voa_page(template, post, image, caption, body, categories, summary))

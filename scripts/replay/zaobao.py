@@ -146,13 +146,17 @@ def zaobao_page(
         ],
     }
     nav = "".join(
-        f'<li class="bff-nav-item"><a href="https://www.zaobao.com.sg{href}">{name}</a></li>' for name, href in ZAOBAO_NAV
+        f'<li class="bff-nav-item"><a href="https://www.zaobao.com.sg{href}">{name}</a></li>'
+        for name, href in ZAOBAO_NAV
     )
     tags = "".join(
-        f'<li><a href="https://www.zaobao.com.sg/keywords/{slug}"><img src="https://www.zaobao.com.sg/_web2/assets/tag-icon.svg" alt="">{name}</a></li>'
+        f'<li><a href="https://www.zaobao.com.sg/keywords/{slug}">'
+        f'<img src="https://www.zaobao.com.sg/_web2/assets/tag-icon.svg" alt="">{name}</a></li>'
         for name, slug in keywords
     )
-    hot = "".join(f'<li><a href="{attr(link)}?ref=sidebar-hot">{html.escape(title)}</a></li>' for title, link in related)
+    hot = "".join(
+        f'<li><a href="{attr(link)}?ref=sidebar-hot">{html.escape(title)}</a></li>' for title, link in related
+    )
     shown_time = f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
     return f"""<!DOCTYPE html>
 <html lang="zh-Hans">
@@ -199,7 +203,7 @@ def zaobao_page(
 </div>
 </body>
 </html>
-"""
+"""  # noqa: E501 (the page markup, one line as the outlet serves it)
 
 
 # Keyword slugs for inline links the excerpt does not already have (the real pages link
@@ -211,7 +215,9 @@ ZAOBAO_EXTRA_KEYWORDS = {
 }
 
 
-def zaobao_story_body(chunks: list[str], extra_keywords: list[tuple[str, str]], image: str, others: list[tuple[str, str]]) -> str:
+def zaobao_story_body(
+    chunks: list[str], extra_keywords: list[tuple[str, str]], image: str, others: list[tuple[str, str]]
+) -> str:
     """The inside of div.articleBody: the story's blocks plus the boilerplate the real pages
     put there (inline image after the lead, ad slot, recommend box, previous-article link)."""
     chunks = list(chunks)
@@ -227,10 +233,15 @@ def zaobao_story_body(chunks: list[str], extra_keywords: list[tuple[str, str]], 
         '<img src="https://www.zaobao.com.sg/_web2/assets/expand-icon.svg" alt="expend icon"></button>'
         "</figure>"
     )
-    ad = '<div class="bff-google-ad"><div id="dfp-ad-imu1" data-ad-unit="/5908/zaobao/imu1" style="min-height:250px"></div></div>'
+    ad = (
+        '<div class="bff-google-ad">'
+        '<div id="dfp-ad-imu1" data-ad-unit="/5908/zaobao/imu1" style="min-height:250px"></div></div>'
+    )
     recommend = (
         '<div class="bff-recommend-article"><div class="recommend-title">相关新闻</div><ul>'
-        + "".join(f'<li><a href="{attr(link)}?ref=article-recommend">{html.escape(title)}</a></li>' for title, link in others)
+        + "".join(
+            f'<li><a href="{attr(link)}?ref=article-recommend">{html.escape(title)}</a></li>' for title, link in others
+        )
         + "</ul></div>"
     )
     previous = (
@@ -247,7 +258,9 @@ def build_zaobao(shared: Path, posts: list[Post], site: Site) -> dict:
     # realtime/china: the 15 archived 2020-21 posts, full text in <description> as RSSHub delivered it
     newest_first = sorted(posts, key=lambda p: (p.published, p.url), reverse=True)
     assert all(p.url.startswith("https://www.zaobao.com/realtime/china/story") for p in posts)
-    china_items = [Item(p.url, p.title, p.published, {"extraction_dev": p.id}, None, p.paragraphs) for p in newest_first]
+    china_items = [
+        Item(p.url, p.title, p.published, {"extraction_dev": p.id}, None, p.paragraphs) for p in newest_first
+    ]
     china_xml = rsshub_feed(
         "《联合早报》-中港台-即时",
         "https://www.zaobao.com/realtime/china",

@@ -37,8 +37,10 @@ def test_un_items_alert_once_per_channel_and_the_run_lists_them(prefect_harness,
         assert state.is_completed() and state.message == "4 new, 0 errors, 8 alerts sent"
         titles = sorted(m["json"]["title"] for m in receiver.received)
         assert titles == sorted([
-            "[UN core] 安理会1540委员会主席通报防扩散决议执行情况", "[UN core] 世卫组织：全球麻疹病例连续第三年上升",
-            "[UN core] 难民署：苏丹冲突迫使越境逃离人数突破四百万", "[UN core] 古特雷斯：气候大会必须就适应资金达成可信协议",
+            "[UN core] 安理会1540委员会主席通报防扩散决议执行情况",
+            "[UN core] 世卫组织：全球麻疹病例连续第三年上升",
+            "[UN core] 难民署：苏丹冲突迫使越境逃离人数突破四百万",
+            "[UN core] 古特雷斯：气候大会必须就适应资金达成可信协议",
         ])
         with session(db) as s:
             alerts = s.exec(select(Alert)).all()

@@ -48,7 +48,7 @@ parser = "example"
 feeds = ["https://www.example.com/rss/world.xml"]
 """
 
-FEED = """<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>示例</title>{items}</channel></rss>"""
+FEED = '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>示例</title>{items}</channel></rss>'
 ITEM = """<item><title>{title}</title><link>https://www.example.com/news/{id}.html</link>
 <pubDate>2026-11-30 08:00</pubDate><description>摘要</description></item>"""
 PAGE = """<html><body><nav>首页</nav><article><h1>{title}</h1><figure><figcaption>图片说明</figcaption></figure>

@@ -18,9 +18,9 @@ from newsmon.alerts.receiver import WebhookReceiver
 from newsmon.alerts.settings import AlertSettings, Channel
 from newsmon.model import Article
 from newsmon.storage.articles import store_article
-from newsmon.storage.outbox import list_alerts
 from newsmon.storage.engine import session
 from newsmon.storage.models import Alert, ArticleRelevance
+from newsmon.storage.outbox import list_alerts
 
 ROOT = Path(__file__).resolve().parents[2]
 PUBLISHED = datetime(2026, 11, 22, 6, 30, tzinfo=UTC)
@@ -174,10 +174,11 @@ def test_a_digest_channel_waits_its_period_then_sends_one_message(db):
 
 def test_the_threshold_and_the_prefect_channel_wait_for_a_prefect_run(db):
     with WebhookReceiver() as receiver:
-        settings = replace(settings_for(Channel("hook", receiver.url, "text"), Channel("prefect-event", kind="prefect-event")),
-                           threshold="core")
+        channels = Channel("hook", receiver.url, "text"), Channel("prefect-event", kind="prefect-event")
+        settings = replace(settings_for(*channels), threshold="core")
         store(db, un_article(1), settings)  # core: the title names the Security Council
-        store(db, un_article(2, title="乌克兰局势", paragraphs=["会谈没有结果。", "另据报道，联合国曾表示关切。", "更多。"]), settings)
+        paragraphs = ["会谈没有结果。", "另据报道，联合国曾表示关切。", "更多。"]
+        store(db, un_article(2, title="乌克兰局势", paragraphs=paragraphs), settings)
         report = deliver_pending(db, settings)
         assert report.sent == 1 and report.waiting == ["prefect-event"]
         with session(db) as s:
@@ -186,8 +187,8 @@ def test_the_threshold_and_the_prefect_channel_wait_for_a_prefect_run(db):
 
 
 def test_rescore_redoes_what_another_lexicon_scored_and_alerts_nothing(db):
-    from newsmon.unscore import explain, rescore
     from newsmon.relevance.classify import load_lexicon
+    from newsmon.unscore import explain, rescore
 
     settings = settings_for(Channel("hook", "json://127.0.0.1:9/alerts", "text"))
     store(db, un_article(), settings)
@@ -201,4 +202,5 @@ def test_rescore_redoes_what_another_lexicon_scored_and_alerts_nothing(db):
         assert s.get(ArticleRelevance, 1).model == load_lexicon().fingerprint
         assert len(s.exec(select(Alert)).all()) == queued
     text = explain(db, 1)
-    assert "level core" in text and "a UN body is named in the title" in text and "[title] title, Security Council" in text
+    assert "level core" in text and "a UN body is named in the title" in text
+    assert "[title] title, Security Council" in text

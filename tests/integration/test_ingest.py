@@ -6,13 +6,13 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from bench.score import bigram_prf
 from newsmon import settings
 from newsmon.ingest import ingest_outlet
-from newsmon.sources import load_registry
+from newsmon.parsers.urls import canonical_url
 from newsmon.replay import load_manifest
 from newsmon.replay.server import ReplayServer
-from bench.score import bigram_prf
-from newsmon.parsers.urls import canonical_url
+from newsmon.sources import load_registry
 from newsmon.storage import models
 from newsmon.storage.engine import session
 

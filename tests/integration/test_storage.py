@@ -21,11 +21,18 @@ from newsmon import settings
 from newsmon.model import Article, Image, RawInput
 from newsmon.storage import models
 from newsmon.storage.articles import StoreResult, find_article, get_article, store_article
+from newsmon.storage.engine import alembic_config, current_revision, database_url, head_revision, session, upgrade
 from newsmon.storage.failures import failure_raw_input, pending_item_failures, record_item_failure, resolve_item_failure
-from newsmon.storage.feeds import ensure_feed, ensure_source, feed_health, feed_validators, log_fetch, record_feed_result
+from newsmon.storage.feeds import (
+    ensure_feed,
+    ensure_source,
+    feed_health,
+    feed_validators,
+    log_fetch,
+    record_feed_result,
+)
 from newsmon.storage.rows import unpack
 from newsmon.storage.search import article_counts, search_articles
-from newsmon.storage.engine import alembic_config, current_revision, database_url, head_revision, session, upgrade
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FETCHED = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
@@ -98,7 +105,8 @@ def test_dedup_key_ladder(db):
     # without an id, the URL identifies the article, so a new title there is an update
     assert store(db, make_article(article_id=None)).outcome == "new"
     later = FETCHED + timedelta(minutes=5)
-    assert store(db, make_article(article_id=None, title="新标题", paragraphs=["新正文"]), fetched_at=later).outcome == "updated"
+    renamed = make_article(article_id=None, title="新标题", paragraphs=["新正文"])
+    assert store(db, renamed, fetched_at=later).outcome == "updated"
     # keys are per outlet
     assert store(db, make_article(outlet="voa")).outcome == "new"
     assert count(db, models.Article) == 2
@@ -151,9 +159,9 @@ def test_concurrent_store_of_one_article_inserts_once(db):
         start = threading.Barrier(8)
         outcomes = []
 
-        def store_racing():
-            start.wait()
-            outcomes.append(store(db, racing).outcome)
+        def store_racing():  # runs in threads joined before the next iteration rebinds the loop variables
+            start.wait()  # noqa: B023
+            outcomes.append(store(db, racing).outcome)  # noqa: B023
 
         threads = [threading.Thread(target=store_racing) for _ in range(8)]
         for thread in threads:
@@ -265,14 +273,17 @@ def test_a_text_not_newer_than_the_stored_one_never_replaces_it(db):
     store(db, make_article(), fetched_at=FETCHED)
     assert store(db, make_article(paragraphs=["同一时刻的另一版本"]), fetched_at=FETCHED).outcome == "older"
     assert store(db, make_article(paragraphs=["更早的版本"]), fetched_at=FETCHED - timedelta(days=1)).outcome == "older"
-    assert store(db, make_article(paragraphs=["更新的版本"]), fetched_at=FETCHED + timedelta(hours=1)).outcome == "updated"
+    newer = make_article(paragraphs=["更新的版本"])
+    assert store(db, newer, fetched_at=FETCHED + timedelta(hours=1)).outcome == "updated"
     with Session(db) as db_session:
         assert get_article(db_session, 1).paragraphs == ["更新的版本"]
 
 
 def test_raw_input_round_trips_compressed(db):
     html = ("<p>联合国安理会召开紧急会议</p>" * 500).encode()
-    page = RawInput(kind="page", content=html, url="https://www.bbc.com/zhongwen/simp/world-1", content_type="text/html")
+    page = RawInput(
+        kind="page", content=html, url="https://www.bbc.com/zhongwen/simp/world-1", content_type="text/html"
+    )
     store(db, make_article(), page)
     store(db, make_article(), page)  # duplicate: nothing new to keep
     edited_page = RawInput(kind="page", content=html + "<p>更新</p>".encode(), url=page.url, content_type="text/html")

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import pairwise
 from urllib.parse import urlsplit
 
 import pytest
@@ -448,7 +449,7 @@ def test_host_delays_space_out_request_starts(site, make_fetcher):
     with ThreadPoolExecutor(max_workers=3) as pool:
         assert all(r.ok for r in pool.map(fetcher.get, [site.url("/page")] * 3))
     starts.sort()
-    assert all(later - earlier >= 0.25 for earlier, later in zip(starts, starts[1:]))
+    assert all(later - earlier >= 0.25 for earlier, later in pairwise(starts))
 
 
 # --- charsets, through the fetcher as the parsers will use it ------------------------------------

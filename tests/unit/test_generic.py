@@ -4,11 +4,11 @@ import json
 import statistics
 from pathlib import Path
 
+from bench.score import bigram_prf
 from newsmon.parsers import parser_for
 from newsmon.parsers.generic import Generic, cut_junk_tail
 from newsmon.parsers.outlets import Outlet
 from newsmon.parsers.parse import parse_post
-from bench.score import bigram_prf
 
 GOLD = Path(__file__).resolve().parents[1] / "generic_gold" / "generic_dev.jsonl"
 
@@ -52,7 +52,10 @@ def test_quotes_made_of_paragraphs_stay_paragraphs():
 def test_on_a_page_the_densest_element_wins_over_navigation_and_recommendations():
     prose = "".join(f"<p>这是第{i}段正文，内容足够长，句子里有逗号，也有句号。</p>" for i in range(5))
     links = "".join(f"<li><a href='/{i}'>推荐文章标题{i}</a></li>" for i in range(10))
-    page = f"<html><body><div class='menu'><ul>{links}</ul></div><div id='content'>{prose}</div><div><ul>{links}</ul></div></body></html>"
+    page = (
+        f"<html><body><div class='menu'><ul>{links}</ul></div><div id='content'>{prose}</div>"
+        f"<div><ul>{links}</ul></div></body></html>"
+    )
     assert len(extract(page, page=True)) == 5
 
 

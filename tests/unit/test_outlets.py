@@ -26,8 +26,10 @@ def test_every_archive_name_of_the_corpus_has_a_stable_key(name, key):
 
 def test_a_contributor_as_author_resolves_by_host_then_by_tags():
     # 中国数字时代 posts name the contributor as author; the host or the category names the outlet
-    assert outlet_of_post(post("author: 最后领导人\ntags: [ 中国数字时代 ]", url="https://chinadigitaltimes.net/chinese/1")) == "cdt"
-    assert outlet_of_post(post("author: 一朵后浪\ncategories: [ 中国数字时代 ]", url="https://unknown.example/1")) == "cdt"
+    by_host = post("author: 最后领导人\ntags: [ 中国数字时代 ]", url="https://chinadigitaltimes.net/chinese/1")
+    assert outlet_of_post(by_host) == "cdt"
+    by_category = post("author: 一朵后浪\ncategories: [ 中国数字时代 ]", url="https://unknown.example/1")
+    assert outlet_of_post(by_category) == "cdt"
 
 
 def test_per_outlet_folders_even_with_the_quotes_and_newlines_the_archive_left_in_paths():

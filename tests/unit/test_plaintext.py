@@ -23,7 +23,8 @@ def test_aggregator_copy_of_a_statement_loses_its_headline_list_and_tip_line():
 def test_security_council_note_from_pdf_is_rejoined_into_paragraphs():
     article = parse_text_document((DOCUMENTS / "un_security_council_note.txt").read_text(), "documents")
     assert article.title == "2020 年 5 月 5 日中国常驻联合国代表团给安全理事会主席的普通照会"
-    assert article.published_raw == "2020 年 5 月 5 日" and article.published_at.isoformat() == "2020-05-05T00:00:00+00:00"
+    assert article.published_raw == "2020 年 5 月 5 日"
+    assert article.published_at.isoformat() == "2020-05-05T00:00:00+00:00"
     paragraphs = article.paragraphs
     assert paragraphs[0] == (
         "中华人民共和国常驻联合国代表团谨随函附上中方关于 S/2020/347 号文件所载安全理事会第 1540（2004）号决议"

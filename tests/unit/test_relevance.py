@@ -19,7 +19,8 @@ def level(title: str, *paragraphs: str) -> str:
 
 def test_a_un_body_in_the_title_is_core_and_in_the_body_a_mention():
     assert level("安理会就朝鲜问题举行紧急会议", "会议持续三小时。") == "core"
-    assert level("朝鲜半岛局势", "各方表示关切。", "此前联合国安理会曾通过多项制裁决议。", "局势仍然紧张。", "另一段。") == "mention"
+    paragraphs = "各方表示关切。", "此前联合国安理会曾通过多项制裁决议。", "局势仍然紧张。", "另一段。"
+    assert level("朝鲜半岛局势", *paragraphs) == "mention"
 
 
 @pytest.mark.parametrize("text", [
@@ -60,7 +61,10 @@ def test_evidence_says_where_and_explain_reasons_say_why():
 
 
 def test_html_is_read_through_the_extractor_so_link_lists_do_not_count():
-    html = "<p>本地新闻，与国际组织无关。</p><ul><li><a href='/1'>联合国安理会通过决议</a></li><li><a href='/2'>世卫警告</a></li></ul>"
+    html = (
+        "<p>本地新闻，与国际组织无关。</p>"
+        "<ul><li><a href='/1'>联合国安理会通过决议</a></li><li><a href='/2'>世卫警告</a></li></ul>"
+    )
     assert paragraphs_of(html) == ["本地新闻，与国际组织无关。"]
     assert classify("本地新闻", paragraphs_of(html)).level == "none"
 
@@ -86,5 +90,6 @@ def test_classify_command_answers_json_lines_in_order():
     answers = [json.loads(line) for line in result.stdout.splitlines()]
     assert [a["id"] for a in answers] == ["a", "b", "c", None]
     assert [a.get("level") for a in answers[:3]] == ["core", "none", "mention"]
-    assert set(answers[0]) == {"id", "level", "score", "bodies", "evidence"} and answers[0]["bodies"] == ["Security Council"]
+    assert set(answers[0]) == {"id", "level", "score", "bodies", "evidence"}
+    assert answers[0]["bodies"] == ["Security Council"]
     assert "line 4" in answers[3]["error"] and result.returncode == 1

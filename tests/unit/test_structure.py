@@ -71,7 +71,8 @@ def test_the_cli_imports_lightly():
     """`newsmon --help` and friends stay quick: the CLI module pulls in no database, parser or Prefect code until a
     command needs it (bench: `python -X importtime -c 'import newsmon.cli'`)."""
     code = "import sys, newsmon.cli; print(' '.join(sorted(m.split('.')[0] for m in sys.modules)))"
-    loaded = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split())
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(run.stdout.split())
     assert loaded.isdisjoint({"prefect", "sqlalchemy", "lxml", "feedparser", "opencc", "apprise", "httpx"})
 
 

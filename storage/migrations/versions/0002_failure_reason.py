@@ -15,7 +15,9 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column("item_failures", sa.Column("reason", sa.String))
-    op.create_index("ix_item_failures_stage_open", "item_failures", ["stage"], postgresql_where=sa.text("resolved_at IS NULL"))
+    op.create_index(
+        "ix_item_failures_stage_open", "item_failures", ["stage"], postgresql_where=sa.text("resolved_at IS NULL")
+    )
 
 
 def downgrade() -> None:

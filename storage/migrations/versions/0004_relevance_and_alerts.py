@@ -44,7 +44,8 @@ def upgrade() -> None:
         sa.UniqueConstraint("article_id", "channel", name="uq_alert_outbox_article_channel"),
     )
     op.create_index(
-        "ix_alert_outbox_pending", "alert_outbox", ["channel", "created_at"], postgresql_where=sa.text("sent_at IS NULL")
+        "ix_alert_outbox_pending", "alert_outbox", ["channel", "created_at"],
+        postgresql_where=sa.text("sent_at IS NULL"),
     )
 
 
