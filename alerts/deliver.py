@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import apprise
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from newsmon.storage.engine import session
 from newsmon.storage.models import Alert
@@ -83,12 +83,14 @@ def deliver_pending(
 
 def _deliver_each(engine, settings: AlertSettings, channel: Channel, sender: Sender, report: DeliveryReport) -> None:
     with session(engine) as s:
-        ids = list(s.exec(select(Alert.id).where(Alert.channel == channel.name, Alert.sent_at.is_(None))
-                          .order_by(Alert.created_at, Alert.id)))
+        ids = list(s.exec(select(Alert.id).where(Alert.channel == channel.name, col(Alert.sent_at).is_(None))
+                          .order_by(col(Alert.created_at), col(Alert.id))))
     for alert_id in ids:
         with session(engine) as s:
             alert = s.exec(
-                select(Alert).where(Alert.id == alert_id, Alert.sent_at.is_(None)).with_for_update(skip_locked=True)
+                select(Alert)
+                .where(Alert.id == alert_id, col(Alert.sent_at).is_(None))
+                .with_for_update(skip_locked=True)
             ).first()
             if alert is None:  # sent meanwhile, or being sent by an overlapping run
                 continue
@@ -127,9 +129,10 @@ def _attempt(alerts: list[Alert], channel, sender, title, body, facts, report) -
 
 
 def _facts(s, alerts: list[Alert]) -> list[AlertFacts]:
-    view = alert_view(s, [a.id for a in alerts])
+    view = alert_view(s, [a.id for a in alerts if a.id is not None])  # all of them: rows read from the table
     facts = []
     for alert in alerts:
+        assert alert.id is not None
         article, relevance = view[alert.id]
         found = relevance.evidence if relevance else []
         # a sentence of the body says more than the title the message already shows

@@ -47,10 +47,10 @@ def decode_html(content: bytes, content_type: str | None) -> tuple[str, str]:
             return content[len(bom) :].decode(encoding, errors="replace"), encoding
 
     for label in (_header_charset(content_type), _document_charset(content[:_SNIFF_BYTES])):
-        encoding = _python_codec(label) if label else None
-        if encoding:
+        codec = _python_codec(label) if label else None
+        if codec:
             try:
-                return content.decode(encoding), encoding
+                return content.decode(codec), codec
             except (UnicodeDecodeError, LookupError):
                 pass
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from newsmon.relevance.classify import Lexicon, classify, load_lexicon
 from newsmon.storage.engine import session
@@ -25,21 +25,26 @@ def rescore(engine: Engine, lexicon: Lexicon) -> dict:
     while True:
         with session(engine) as s:
             rows = s.exec(
-                select(Article.id, Article.title, Article.paragraphs)
-                .join(ArticleRelevance, ArticleRelevance.article_id == Article.id, isouter=True)
-                .where(Article.id > last_id)
-                .where(sa.or_(ArticleRelevance.model.is_(None), ArticleRelevance.model != lexicon.fingerprint))
-                .order_by(Article.id)
+                select(col(Article.id), col(Article.title), col(Article.paragraphs))
+                .join(ArticleRelevance, col(ArticleRelevance.article_id) == col(Article.id), isouter=True)
+                .where(col(Article.id) > last_id)
+                .where(
+                    sa.or_(col(ArticleRelevance.model).is_(None), col(ArticleRelevance.model) != lexicon.fingerprint)
+                )
+                .order_by(col(Article.id))
                 .limit(BATCH)
             ).all()
             if not rows:
                 return {"scored": scored, "levels": dict(levels)}
             now = datetime.now(UTC)
-            batch = [(article_id, classify(title, paragraphs, lexicon)) for article_id, title, paragraphs in rows]
+            batch = []
+            for article_id, title, paragraphs in rows:
+                assert article_id is not None  # a primary key
+                batch.append((article_id, classify(title, paragraphs, lexicon)))
             save_relevances(s, [(id, r.to_json(), r.model, now) for id, r in batch])
             levels.update(r.level for _, r in batch)
             scored += len(rows)
-            last_id = rows[-1][0]
+            last_id = batch[-1][0]
 
 
 def explain(engine: Engine, article_id: int) -> str | None:

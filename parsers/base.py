@@ -59,7 +59,7 @@ class OutletParser:
     name: ClassVar[str]
     archive_names: ClassVar[tuple[str, ...]] = ()  # how news archives name the outlet
     hosts: ClassVar[tuple[str, ...]] = ()
-    zone: ClassVar[ZoneInfo]
+    zone: ZoneInfo  # a class attribute, but the generic parser's instances each have their outlet's
     article_id_pattern: ClassVar[re.Pattern]
     layouts: ClassVar[tuple[Layout, ...]]
     page_layouts: ClassVar[tuple[Layout, ...]] = ()  # full article pages, when the feed lacks the text
@@ -213,8 +213,8 @@ class OutletParser:
         for obj in h.json_ld(root):
             author = obj.get("author")
             authors = author if isinstance(author, list) else [author]
-            names = [a.get("name") if isinstance(a, dict) else a for a in authors]
-            names = [str(n).strip() for n in names if n and str(n).strip()]
+            candidates = [a.get("name") if isinstance(a, dict) else a for a in authors]
+            names = [str(n).strip() for n in candidates if n and str(n).strip()]
             if names:
                 return names
         return []

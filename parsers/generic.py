@@ -116,15 +116,16 @@ def drop_noise(root: html.HtmlElement) -> None:
         if element.getparent() is not None:
             element.drop_tree()
     for element in list(root.iter()):
-        if not isinstance(element.tag, str) or element.getparent() is None:
+        parent = element.getparent()
+        if not isinstance(element.tag, str) or parent is None:
             continue
         names = f"{element.get('class') or ''} {element.get('id') or ''}".strip()
         if names and _names_noise(names.lower()):
             element.drop_tree()
         elif element.tag == "small" and _sole_text(element):
-            element.getparent().drop_tree()  # <div><small>caption</small></div>, how feed mirrors caption images
+            parent.drop_tree()  # <div><small>caption</small></div>, how feed mirrors caption images
         elif element.tag in ("i", "em") and _sole_text(element) and _DATE_IN_META.search(element.text_content()):
-            element.getparent().drop_tree()  # <div><i>BYLINE<br>2020-11-11 12:36:21</i></div>, a mirror's meta line
+            parent.drop_tree()  # <div><i>BYLINE<br>2020-11-11 12:36:21</i></div>, a mirror's meta line
     drop_link_lists(root)
 
 
@@ -161,7 +162,7 @@ def densest_element(root: html.HtmlElement) -> html.HtmlElement:
             scores[grandparent] = scores.get(grandparent, 0) + vote / 2
     if not scores:
         return root
-    return max(scores, key=scores.get)
+    return max(scores, key=scores.__getitem__)
 
 
 def is_boilerplate(block: h.Block) -> bool:

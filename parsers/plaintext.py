@@ -72,7 +72,8 @@ def _first_date(title: str, lead: list[str], zone: ZoneInfo) -> tuple[str | None
         match = _DATE.search(text)
         if match:
             try:
-                return match.group(0), datetime(*map(int, match.groups()), tzinfo=zone)
+                year, month, day = map(int, match.groups())
+                return match.group(0), datetime(year, month, day, tzinfo=zone)
             except ValueError:
                 return match.group(0), None
     return None, None

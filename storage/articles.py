@@ -10,10 +10,10 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from psycopg.types.json import Jsonb
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from newsmon import model
-from newsmon.storage.models import Article, ArticleRevision, RawInput
+from newsmon.storage.models import Article, ArticleRevision, RawInput, table_of
 from newsmon.storage.rows import PackedRaw, copy_into_temp, packed, strip_nul
 
 
@@ -80,7 +80,7 @@ def store_article(
     inserted_id = session.exec(
         insert(Article).values(**row)
         .on_conflict_do_nothing(index_elements=["outlet", "dedup_key"])
-        .returning(Article.id)
+        .returning(col(Article.id))
     ).scalar()
     if inserted_id is not None:
         _store_raws(session, [(inserted_id, raw_packed, fetched_at)])
@@ -95,6 +95,7 @@ def _store_existing(session: Session, row: dict[str, Any], raw: PackedRaw | None
         .with_for_update()
         .execution_options(populate_existing=True)  # the locked row, not a copy this session saw earlier
     ).one()
+    assert existing.id is not None  # a stored row
     # fill what an earlier parse lacked, without counting it as a revision
     for field in ("published_at", "published_raw", "guid"):
         if getattr(existing, field) is None and row[field] is not None:
@@ -149,9 +150,10 @@ def store_articles(session: Session, rows: list[dict[str, Any]], raws: list[Pack
         stored = {
             (row.outlet, row.dedup_key): row
             for row in session.execute(
-                select(
-                    Article.id, Article.outlet, Article.dedup_key, Article.content_hash,
-                    Article.published_at.is_(None).label("lacks_date"), Article.guid.is_(None).label("lacks_guid"),
+                sa.select(
+                    col(Article.id), col(Article.outlet), col(Article.dedup_key), col(Article.content_hash),
+                    col(Article.published_at).is_(None).label("lacks_date"),
+                    col(Article.guid).is_(None).label("lacks_guid"),
                 ).where(sa.tuple_(Article.outlet, Article.dedup_key).in_(list(identities)))
             )
         }
@@ -165,7 +167,7 @@ def store_articles(session: Session, rows: list[dict[str, Any]], raws: list[Pack
     return [result for result in results if result is not None]
 
 
-_COPY_COLUMNS = [column.name for column in Article.__table__.columns if column.name not in ("id", "revision_count")]
+_COPY_COLUMNS = [column.name for column in table_of(Article).columns if column.name not in ("id", "revision_count")]
 _JSONB_COLUMNS = frozenset({"paragraphs", "authors", "images"})
 
 
@@ -200,7 +202,7 @@ def _store_raws(session: Session, raws: list[tuple[int, PackedRaw | None, dateti
     ]
     if rows:
         session.connection().execute(
-            insert(RawInput.__table__).on_conflict_do_nothing(index_elements=["article_id", "content_sha256"]), rows
+            insert(table_of(RawInput)).on_conflict_do_nothing(index_elements=["article_id", "content_sha256"]), rows
         )
 
 

@@ -91,6 +91,8 @@ def ensure_database(url: str) -> None:
     """Create the URL's database if missing: UTF-8 with a C.UTF-8 ctype, so pg_trgm and ILIKE treat
     Chinese characters as letters (under the C ctype they are skipped)."""
     target = make_url(url)
+    if not target.database:
+        raise ValueError(f"{target!r} names no database")
     admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool)
     try:
         with admin.connect() as conn:
@@ -178,9 +180,9 @@ def ensure_schema(engine_or_url: Engine | str | None = None) -> None:
 
 
 def _search_indexes() -> list[sa.Index]:
-    from newsmon.storage.models import Article
+    from newsmon.storage.models import Article, table_of
 
-    return [index for index in Article.__table__.indexes if index.name.endswith("_trgm")]
+    return [index for index in table_of(Article).indexes if index.name and index.name.endswith("_trgm")]
 
 
 def _create_search_indexes(connection: sa.Connection) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from newsmon.model import RawInput, Reason, Stage
 from newsmon.storage.models import ItemFailure
@@ -39,9 +39,11 @@ def record_item_failure(
         # a retry without the raw keeps the raw from before
         statement.on_conflict_do_update(
             index_elements=["outlet", "item_key"], set_={**values, "attempts": ItemFailure.attempts + 1}
-        ).returning(ItemFailure.id)
+        ).returning(col(ItemFailure.id))
     ).scalar_one()
-    return session.get(ItemFailure, failure_id, populate_existing=True)
+    failure = session.get(ItemFailure, failure_id, populate_existing=True)
+    assert failure is not None  # upserted just above
+    return failure
 
 
 def resolve_item_failures(session: Session, item_keys: list[str]) -> int:
@@ -50,8 +52,8 @@ def resolve_item_failures(session: Session, item_keys: list[str]) -> int:
         return 0
     result = session.exec(
         sa.update(ItemFailure)
-        .where(ItemFailure.stage == Stage.IMPORT, ItemFailure.resolved_at.is_(None))
-        .where(ItemFailure.item_key.in_([strip_nul(key) for key in item_keys]))
+        .where(col(ItemFailure.stage) == Stage.IMPORT, col(ItemFailure.resolved_at).is_(None))
+        .where(col(ItemFailure.item_key).in_([strip_nul(key) for key in item_keys]))
         .values(resolved_at=sa.func.now())
     )
     return result.rowcount
@@ -61,8 +63,8 @@ def resolve_item_failure(session: Session, outlet: str, item_key: str) -> bool:
     """Mark an item's failure resolved; False if it had none open."""
     result = session.exec(
         sa.update(ItemFailure)
-        .where(ItemFailure.outlet == outlet, ItemFailure.item_key == strip_nul(item_key))
-        .where(ItemFailure.resolved_at.is_(None))
+        .where(col(ItemFailure.outlet) == outlet, col(ItemFailure.item_key) == strip_nul(item_key))
+        .where(col(ItemFailure.resolved_at).is_(None))
         .values(resolved_at=sa.func.now())
     )
     return result.rowcount > 0
@@ -71,12 +73,12 @@ def resolve_item_failure(session: Session, outlet: str, item_key: str) -> bool:
 def pending_item_failures(session: Session, outlet: str | None = None, *, imports: bool = False) -> list[ItemFailure]:
     """Unresolved failures of live ingestion (of one outlet), or of archive imports, oldest first."""
     statement = select(ItemFailure).where(
-        ItemFailure.resolved_at.is_(None),
+        col(ItemFailure.resolved_at).is_(None),
         ItemFailure.stage == Stage.IMPORT if imports else ItemFailure.stage != Stage.IMPORT,
     )
     if outlet is not None:
         statement = statement.where(ItemFailure.outlet == outlet)
-    return list(session.exec(statement.order_by(ItemFailure.first_failed_at, ItemFailure.id)))
+    return list(session.exec(statement.order_by(col(ItemFailure.first_failed_at), col(ItemFailure.id))))
 
 
 def failure_raw_input(failure: ItemFailure) -> RawInput | None:

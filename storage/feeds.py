@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from newsmon.storage.models import Feed, FetchLog, Source
 from newsmon.storage.rows import strip_nul
@@ -28,7 +28,9 @@ def ensure_source(session: Session, outlet: str, name: str, parser: str, time_zo
             ),
         )
     )
-    return session.get(Source, outlet, populate_existing=True)
+    source = session.get(Source, outlet, populate_existing=True)
+    assert source is not None  # upserted just above
+    return source
 
 
 def ensure_feed(session: Session, outlet: str, url: str) -> Feed:
@@ -39,8 +41,11 @@ def ensure_feed(session: Session, outlet: str, url: str) -> Feed:
 
 def feed_validators(session: Session, url: str) -> tuple[str | None, str | None]:
     """(etag, last_modified) from the feed's last 200, for a conditional GET."""
-    row = session.exec(select(Feed.etag, Feed.last_modified).where(Feed.url == url)).first()
-    return (row.etag, row.last_modified) if row else (None, None)
+    row = session.exec(select(col(Feed.etag), col(Feed.last_modified)).where(Feed.url == url)).first()
+    if row is None:
+        return None, None
+    etag, last_modified = row
+    return etag, last_modified
 
 
 def record_feed_result(
@@ -57,10 +62,10 @@ def record_feed_result(
 ) -> Feed:
     """Update a feed's health after a fetch. A 304 counts as success and keeps the old validators."""
     feed = session.exec(select(Feed).where(Feed.url == url).with_for_update()).one()
-    feed.last_fetched_at = sa.func.now()
+    feed.last_fetched_at = sa.func.now()  # type: ignore[assignment]  # a SQL expression, evaluated by the UPDATE
     feed.last_status = status_code
     if ok:
-        feed.last_success_at = sa.func.now()
+        feed.last_success_at = sa.func.now()  # type: ignore[assignment]  # a SQL expression, as above
         feed.consecutive_errors = 0
         feed.last_error = None
         if not not_modified:

@@ -3,7 +3,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, LargeBinary, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, LargeBinary, Table, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -191,7 +191,12 @@ class Alert(SQLModel, table=True):
     sent_at: datetime | None = None
 
 
+def table_of(model: type[SQLModel]) -> Table:
+    """The Table of a table=True model (SQLModel sets __table__ on the class without declaring it)."""
+    return model.__table__  # type: ignore[attr-defined]
+
+
 NEWSMON_TABLES = [
-    model.__table__
+    table_of(model)
     for model in (Source, Feed, FetchLog, Article, ArticleRevision, RawInput, ItemFailure, ArticleRelevance, Alert)
 ]

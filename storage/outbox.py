@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from newsmon.storage.models import Alert, Article, ArticleRelevance
 
@@ -21,7 +21,9 @@ def enqueue_alerts(session: Session, article_id: int, level: str, channels: list
         return 0
     rows = [{"article_id": article_id, "channel": c, "level": level, "created_at": created_at} for c in channels]
     result = session.exec(
-        insert(Alert).values(rows).on_conflict_do_nothing(index_elements=["article_id", "channel"]).returning(Alert.id)
+        insert(Alert).values(rows)
+        .on_conflict_do_nothing(index_elements=["article_id", "channel"])
+        .returning(col(Alert.id))
     )
     return len(result.all())
 
@@ -31,8 +33,8 @@ def claim_pending_alerts(session: Session, channel: str, limit: int | None = Non
     so two overlapping runs never send the same alert."""
     statement = (
         select(Alert)
-        .where(Alert.channel == channel, Alert.sent_at.is_(None))
-        .order_by(Alert.created_at, Alert.id)
+        .where(Alert.channel == channel, col(Alert.sent_at).is_(None))
+        .order_by(col(Alert.created_at), col(Alert.id))
         .with_for_update(skip_locked=True)
     )
     return list(session.exec(statement.limit(limit) if limit else statement))
@@ -41,32 +43,38 @@ def claim_pending_alerts(session: Session, channel: str, limit: int | None = Non
 def alert_view(session: Session, alert_ids: list[int]) -> dict[int, tuple[Article, ArticleRelevance | None]]:
     """The article and relevance behind each alert, for the message."""
     rows = session.exec(
-        select(Alert.id, Article, ArticleRelevance)
-        .join(Article, Article.id == Alert.article_id)
-        .join(ArticleRelevance, ArticleRelevance.article_id == Article.id, isouter=True)
-        .where(Alert.id.in_(alert_ids))
+        select(col(Alert.id), Article, ArticleRelevance)
+        .join(Article, col(Article.id) == col(Alert.article_id))
+        .join(ArticleRelevance, col(ArticleRelevance.article_id) == col(Article.id), isouter=True)
+        .where(col(Alert.id).in_(alert_ids))
     )
-    return {alert_id: (article, relevance) for alert_id, article, relevance in rows}
+    view: dict[int, tuple[Article, ArticleRelevance | None]] = {}
+    for alert_id, article, relevance in rows:
+        assert alert_id is not None  # a primary key
+        view[alert_id] = (article, relevance)
+    return view
 
 
 def list_alerts(session: Session, status: str | None = None, limit: int = 50) -> list[tuple[Alert, Article]]:
     """Alerts newest first: pending (never tried), failed (tried, not sent) or sent."""
-    statement = select(Alert, Article).join(Article, Article.id == Alert.article_id)
+    statement = select(Alert, Article).join(Article, col(Article.id) == col(Alert.article_id))
     if status == "sent":
-        statement = statement.where(Alert.sent_at.is_not(None))
+        statement = statement.where(col(Alert.sent_at).is_not(None))
     elif status == "pending":
-        statement = statement.where(Alert.sent_at.is_(None), Alert.attempts == 0)
+        statement = statement.where(col(Alert.sent_at).is_(None), Alert.attempts == 0)
     elif status == "failed":
-        statement = statement.where(Alert.sent_at.is_(None), Alert.attempts > 0)
-    return list(session.exec(statement.order_by(Alert.created_at.desc(), Alert.id.desc()).limit(limit)))
+        statement = statement.where(col(Alert.sent_at).is_(None), Alert.attempts > 0)
+    return list(session.exec(statement.order_by(col(Alert.created_at).desc(), col(Alert.id).desc()).limit(limit)))
 
 
 def alerts_created_since(session: Session, since: datetime) -> list[tuple[str, str, str, str, list[str]]]:
     """(level, outlet, title, url, bodies) of the articles that got alerts since a moment: a run's new UN items."""
     rows = session.exec(
-        select(Alert.level, Article.outlet, Article.title, Article.url, ArticleRelevance.bodies)
-        .join(Article, Article.id == Alert.article_id)
-        .join(ArticleRelevance, ArticleRelevance.article_id == Article.id, isouter=True)
+        select(  # type: ignore[call-overload]  # sqlmodel types select() for up to 4 columns
+            Alert.level, Article.outlet, Article.title, Article.url, ArticleRelevance.bodies
+        )
+        .join(Article, col(Article.id) == col(Alert.article_id))
+        .join(ArticleRelevance, col(ArticleRelevance.article_id) == col(Article.id), isouter=True)
         .where(Alert.created_at >= since)
         .distinct()
         .order_by(Article.outlet, Article.title)

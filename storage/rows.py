@@ -64,7 +64,9 @@ def copy_into_temp(
 
     A multi-row INSERT of thousands of long Chinese texts spends most of its time building and re-parsing one huge
     SQL string on the client; COPY streams the values as they are."""
-    cursor = session.connection().connection.driver_connection.cursor()
+    driver_connection = session.connection().connection.driver_connection
+    assert driver_connection is not None  # the psycopg connection of a checked-out connection
+    cursor = driver_connection.cursor()
     cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({shape}) ON COMMIT DELETE ROWS")
     cursor.execute(f"TRUNCATE {table}")  # a second batch in the same transaction
     with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:

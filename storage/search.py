@@ -4,7 +4,7 @@ Plain functions taking a Session; the caller commits."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from newsmon.storage.models import Article
 from newsmon.storage.rows import strip_nul
@@ -21,8 +21,8 @@ def search_articles(session: Session, query: str, outlet: str | None = None, lim
     The trigram indexes serve queries of 3+ characters; shorter ones scan."""
     escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = f"%{strip_nul(escaped)}%"
-    statement = select(Article).where(sa.or_(Article.title.ilike(pattern), Article.body.ilike(pattern)))
+    statement = select(Article).where(sa.or_(col(Article.title).ilike(pattern), col(Article.body).ilike(pattern)))
     if outlet is not None:
         statement = statement.where(Article.outlet == outlet)
-    statement = statement.order_by(Article.published_at.desc().nulls_last(), Article.id.desc()).limit(limit)
+    statement = statement.order_by(col(Article.published_at).desc().nulls_last(), col(Article.id).desc()).limit(limit)
     return list(session.exec(statement))

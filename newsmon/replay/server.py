@@ -107,7 +107,8 @@ class ReplayServer:
         self._stopping.set()
         self._httpd.shutdown()
         self._httpd.server_close()
-        self._thread.join(timeout=5)
+        if self._thread is not None:
+            self._thread.join(timeout=5)
         self._httpd = self._thread = None
 
     def __enter__(self) -> ReplayServer:
@@ -176,7 +177,7 @@ class _Handler(BaseHTTPRequestHandler):
 
         body = replay._read(path)
         status = int(route.get("status", 200 if body is not None else 404))
-        if status != 200 and body is None:
+        if body is None:  # an error page (a route that says 200 for a missing file gets "200 OK" as its page)
             reason = HTTPStatus(status).phrase
             body = (
                 f"<!DOCTYPE html>\n<html><head><title>{status} {reason}</title></head>"
