@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean
+.PHONY: demo test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,10 @@ demo: $(STAMP)  ## install, then ingest the offline replay site through the Pref
 
 test: $(STAMP)  ## install, then run every test (real PostgreSQL, local HTTP servers, real Prefect)
 	$(BIN)/python -m pytest
+
+lint: $(STAMP)  ## install, then ruff (lint, import order) and mypy over the package (scripts/typecheck.py)
+	$(BIN)/ruff check .
+	$(BIN)/python scripts/typecheck.py
 
 bench: $(STAMP)  ## extraction quality and speed on the gold sets; the full-corpus import (needs ../shared)
 	$(BIN)/python bench/extraction_eval.py --trafilatura
