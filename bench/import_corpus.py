@@ -40,20 +40,22 @@ def first_posts(corpus: Path, count: int, target: Path) -> Path:
 
 
 def import_fresh(path: Path, home: Path) -> tuple[float, object, list[float]]:
-    os.environ["NEWSMON_HOME"] = str(home)
-    from newsmon.backfill import import_paths
+    from newsmon import settings
+    from newsmon.imports import import_archives
     from newsmon.storage.engine import get_engine, upgrade
 
-    engine = get_engine()
+    # settings are read from the environment once per process: each size gets its own home (and database) this way
+    with settings.use(settings.Settings.from_environ({**os.environ, "NEWSMON_HOME": str(home)})):
+        engine = get_engine()
     upgrade(engine)
     marks: list[float] = []
     started = time.perf_counter()
 
-    def progress(report, reader) -> None:
-        if report.read // 10_000 > len(marks):
+    def progress(progress) -> None:
+        if progress.posts // 10_000 > len(marks):
             marks.append(time.perf_counter() - started)
 
-    report = import_paths([str(path)], engine, on_progress=progress)
+    report = import_archives([str(path)], engine=engine, on_progress=progress)
     return time.perf_counter() - started, report, marks
 
 
@@ -109,7 +111,7 @@ def main() -> None:
               f"{per_post[label]:.2f} ms/post; new {report.new:,}, duplicates {report.duplicates:,}, "
               f"revisions {report.revisions:,}, failed {report.failed:,}, accounted {report.accounted}")
         if marks:
-            steps = [b - a for a, b in zip([0.0] + marks, marks)]
+            steps = [b - a for a, b in zip([0.0, *marks], marks, strict=False)]
             print(f"       s per 10k posts along the way: {', '.join(f'{s:.1f}' for s in steps)}"
                   f"; index build and the rest: {seconds - marks[-1]:.1f} s")
         if size == 0:

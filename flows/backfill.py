@@ -1,22 +1,31 @@
 """Prefect flow for archive imports: the input cut into chunks, one task each, so the UI shows progress and a
 failed chunk is retried alone (retrying the flow run skips the chunks it already finished). Orchestration only:
-the work is newsmon.backfill, which `newsmon import --no-prefect` runs without Prefect.
+the work, the chunk plan and every line said about it are newsmon.imports, which `newsmon import --no-prefect`
+runs without Prefect.
 """
 
 from __future__ import annotations
 
-import time
-from contextlib import nullcontext
+from typing import cast
+from uuid import UUID
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_progress_artifact, create_table_artifact, update_progress_artifact
 from prefect.context import TaskRunContext
-from prefect.states import Completed, Failed
+from prefect.states import Completed, Failed, State
 
-from newsmon.backfill import BATCH_POSTS, MAX_POST_BYTES, Chunk, ImportReport, Reader, import_records, plan_chunks
-from newsmon.backfill import retry_failed as retry_failed_imports
-from newsmon.backfill import worth_bulk_load
-from newsmon.storage.engine import bulk_load, get_engine, upgrade
+from newsmon import imports
+from newsmon.imports.read import MAX_POST_BYTES, Chunk
+from newsmon.imports.report import PROGRESS_DESCRIPTION, SUMMARY_DESCRIPTION, ImportReport, Progress
+from newsmon.storage.engine import get_engine
+
+
+class ImportFailed(Exception):
+    """A Failed state's data must be an exception on every Prefect the pins allow: this one carries the report."""
+
+    def __init__(self, report: ImportReport):
+        super().__init__(report.message())
+        self.report = report
 
 
 def _chunk_of_this_run(context: TaskRunContext, parameters: dict) -> str:
@@ -26,8 +35,13 @@ def _chunk_of_this_run(context: TaskRunContext, parameters: dict) -> str:
 
 @task(name="import-chunk", task_run_name="import {chunk.label}", cache_key_fn=_chunk_of_this_run, persist_result=True)
 def import_chunk(chunk: Chunk, fmt: str, outlet: str | None, workers: int, max_post_bytes: int) -> ImportReport:
-    records = Reader([], max_post_bytes).posts(chunk.path, chunk.start, chunk.stop)
-    return import_records(records, get_engine(), fmt=fmt, outlet=outlet, workers=workers, batch_posts=BATCH_POSTS)
+    return imports.import_chunk(chunk, fmt, outlet, workers, max_post_bytes)
+
+
+def _run_as_task(chunk: Chunk, fmt: str, outlet: str | None, workers: int, max_post_bytes: int):
+    """The chunk runner of the flow: a failed task gives its exception back, and the import goes on."""
+    state = import_chunk(chunk, fmt, outlet, workers, max_post_bytes, return_state=True)
+    return state.result(raise_on_failure=False)
 
 
 @flow(name="import-archives")
@@ -40,55 +54,28 @@ def import_archives(
     bulk: bool | None = None,
     max_post_bytes: int = MAX_POST_BYTES,
     retry_failed: bool = False,
-):
+) -> State:
     """Import archives (checkouts, folders, JSON lines) into the articles table, or retry the failed posts."""
     logger = get_run_logger()
-    engine = get_engine()
-    upgrade(engine)
+    engine = get_engine()  # migrated on first use when needed
     if retry_failed:
-        report = retry_failed_imports(engine, fmt=fmt, outlet=outlet, max_post_bytes=max_post_bytes)
-        return _finish(report, [])
-    chunks = plan_chunks(paths, chunk_posts)
-    if bulk is None:
-        bulk = worth_bulk_load(Reader(paths).bytes_total, engine)
-    progress = create_progress_artifact(0.0, key="import-progress", description="Posts imported, in percent.")
-    report, failed_chunks = ImportReport(), []
-    started = time.perf_counter()
-    with bulk_load(engine) if bulk else nullcontext():
-        for done, chunk in enumerate(chunks, 1):
-            state = import_chunk(chunk, fmt, outlet, workers, max_post_bytes, return_state=True)
-            result = state.result(raise_on_failure=False)
-            if isinstance(result, ImportReport):
-                report.add(result)
-            else:
-                failed_chunks.append(f"{chunk.label}: {state.message or result}")
-            update_progress_artifact(progress, 100.0 * done / len(chunks))
-            elapsed = time.perf_counter() - started
-            eta = elapsed / done * (len(chunks) - done)
-            logger.info(
-                f"chunk {done}/{len(chunks)} {chunk.label}: {report.read:,} posts, {report.new:,} new, "
-                f"{report.read / elapsed:,.0f} posts/s, ETA {eta:,.0f} s"
-            )
-        if bulk:
-            logger.info("building the search indexes once for the whole import (bulk load)")
-    report.seconds = time.perf_counter() - started
-    return _finish(report, failed_chunks)
+        report = imports.retry_failed(engine, fmt=fmt, outlet=outlet, max_post_bytes=max_post_bytes)
+    else:
+        # a UUID here: the artifact functions are sync in a sync flow
+        progress = cast(UUID, create_progress_artifact(0.0, key="import-progress", description=PROGRESS_DESCRIPTION))
 
+        def chunk_done(done: Progress) -> None:
+            update_progress_artifact(progress, done.percent)
+            for line in done.lines():
+                logger.info(line)
 
-def _finish(report: ImportReport, failed_chunks: list[str]):
+        report = imports.import_archives(
+            paths, fmt=fmt, outlet=outlet, workers=workers, chunk_posts=chunk_posts, bulk=bulk,
+            max_post_bytes=max_post_bytes, engine=engine, run_chunk=_run_as_task, on_progress=chunk_done,
+        )
     for line in report.lines():
-        get_run_logger().info(line)
-    create_table_artifact(
-        key="import-summary",
-        table=[{"outcome": k, "posts": v} for k, v in (
-            [("read", report.read), ("new", report.new), ("duplicates", report.duplicates),
-             ("revisions", report.revisions), ("failed", report.failed)]
-            + [(f"failed: {reason}", n) for reason, n in report.failures.most_common()]
-        )],
-        description="Every post read ends as new, duplicate, revision or failed (failures by reason).",
-    )
-    message = f"{report.read:,} posts: {report.new:,} new, {report.duplicates:,} duplicates, " \
-              f"{report.revisions:,} revisions, {report.failed:,} failed"
-    if failed_chunks:
-        return Failed(message=f"{message}; chunks failed: {'; '.join(failed_chunks)}", data=report)
-    return Completed(message=message, data=report)
+        logger.info(line)
+    create_table_artifact(key="import-summary", table=report.table(), description=SUMMARY_DESCRIPTION)
+    if report.failed_chunks:
+        return Failed(message=report.message(), data=ImportFailed(report))
+    return Completed(message=report.message(), data=report)

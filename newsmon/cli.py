@@ -178,18 +178,16 @@ def cmd_import(args) -> int:
         return 2
     options = {"fmt": args.fmt, "outlet": args.outlet, "max_post_bytes": int(args.max_post_mb * 2**20)}
     if args.no_prefect:
-        from newsmon.storage.engine import get_engine, upgrade
+        from newsmon import imports
+        from newsmon.storage.engine import get_engine
 
-        from . import backfill
-
-        engine = get_engine()
-        upgrade(engine)
+        engine = get_engine()  # migrated on first use when needed
         if args.retry_failed:
-            report = backfill.retry_failed(engine, **options)
+            report = imports.retry_failed(engine, **options)
         else:
             with _ProgressBar() as bar:
-                report = backfill.import_paths(
-                    args.paths, engine, workers=args.workers, bulk=args.bulk, on_progress=bar.update, **options
+                report = imports.import_archives(
+                    args.paths, engine=engine, workers=args.workers, bulk=args.bulk, on_progress=bar.update, **options
                 )
         print("\n".join(report.lines()))
         return 0 if report.accounted else 1
@@ -228,13 +226,12 @@ class _ProgressBar:
     def __exit__(self, *exc):
         return self.progress.__exit__(*exc)
 
-    def update(self, report, reader) -> None:
-        rate = report.read / report.seconds if report.seconds else 0.0
-        self.progress.update(self.task, total=reader.bytes_total, completed=reader.bytes_done, posts=report.read, rate=rate)
+    def update(self, progress) -> None:
+        self.progress.update(self.task, total=progress.bytes_total, completed=progress.bytes_done, posts=progress.posts,
+                             rate=progress.rate)
         if not self.terminal and time.monotonic() - self.last_line >= 10:
             self.last_line = time.monotonic()
-            share = reader.bytes_done / reader.bytes_total if reader.bytes_total else 0
-            print(f"importing: {report.read:,} posts, {rate:,.0f} posts/s, {share:.0%} of the input", file=sys.stderr)
+            print(progress.status(), file=sys.stderr)
 
 
 def cmd_alerts(args) -> int:

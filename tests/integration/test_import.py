@@ -10,15 +10,15 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from newsmon import backfill
+from newsmon import imports
 from newsmon.ingest import ingest_outlet
-from newsmon.replay import ARCHIVE, ReplayServer
-from newsmon.parsers.parse import parse_post
 from newsmon.model import Stage
-from newsmon.storage.failures import pending_item_failures, record_item_failure
-from newsmon.storage.search import search_articles
+from newsmon.parsers.parse import parse_post
+from newsmon.replay import ARCHIVE, ReplayServer
 from newsmon.storage.engine import session
+from newsmon.storage.failures import pending_item_failures, record_item_failure
 from newsmon.storage.models import Article, ItemFailure, RawInput, Source
+from newsmon.storage.search import search_articles
 
 TESTS = Path(__file__).resolve().parents[1]
 SITE = TESTS.parent / "newsmon" / "replay" / "site"
@@ -61,11 +61,11 @@ def stored_paragraphs(engine) -> dict[str, list[str]]:
 def test_checkout_import_accounts_for_every_post_and_a_second_import_adds_nothing(db, tmp_path):
     posts = archive_posts()
     checkout = write_checkout(tmp_path / "archive", posts)
-    first = backfill.import_paths([str(checkout)], db, workers=2)
+    first = imports.import_archives([str(checkout)], engine=db, workers=2)
     assert first.read == len(posts) == first.new and first.accounted
     assert first.failed == 0 and "README" not in json.dumps(first.failure_paths)  # only _posts/ is read
     assert set(first.parsers) == {"zaobao", "bbc", "voa", "generic"}
-    second = backfill.import_paths([str(checkout)], db, workers=2)
+    second = imports.import_archives([str(checkout)], engine=db, workers=2)
     assert (second.read, second.new, second.duplicates, second.revisions) == (len(posts), 0, len(posts), 0)
     with session(db) as s:
         assert s.exec(select(sa.func.count()).select_from(RawInput)).one() == len(posts)
@@ -75,8 +75,8 @@ def test_checkout_import_accounts_for_every_post_and_a_second_import_adds_nothin
 
 def test_jsonl_and_checkout_of_the_same_posts_are_the_same_rows_and_agree_with_parse(db, tmp_path):
     posts = archive_posts()
-    backfill.import_paths([str(write_jsonl_gz(tmp_path / "posts.jsonl.gz", posts))], db, workers=1)
-    again = backfill.import_paths([str(write_checkout(tmp_path / "archive", posts))], db, workers=2)
+    imports.import_archives([str(write_jsonl_gz(tmp_path / "posts.jsonl.gz", posts))], engine=db, workers=1)
+    again = imports.import_archives([str(write_checkout(tmp_path / "archive", posts))], engine=db, workers=2)
     assert again.new == 0 and again.duplicates == len(posts)
     stored = stored_paragraphs(db)
     for path, text in posts:  # `newsmon parse` prints parse_post's paragraphs
@@ -95,7 +95,7 @@ def test_importing_an_archive_after_live_polling_adds_nothing(db):
     }
     with session(db) as s:
         before = s.exec(select(sa.func.count()).select_from(Article)).one()
-    report = backfill.import_paths([str(ARCHIVE)], db, workers=2)
+    report = imports.import_archives([str(ARCHIVE)], engine=db, workers=2)
     assert report.read == 45 and report.accounted
     # every archived story the feeds served is already a row; only those they do not serve are new
     assert report.new == 45 - len(served)
@@ -105,14 +105,15 @@ def test_importing_an_archive_after_live_polling_adds_nothing(db):
 
 
 def test_bad_input_is_counted_by_reason_with_its_path_and_the_rest_imports(db, tmp_path):
-    good_path, good_text = archive_posts()[-1]
+    _, good_text = archive_posts()[-1]
     folder = tmp_path / "posts"
     folder.mkdir()
     (folder / "good.md").write_text(good_text, encoding="utf-8")
     (folder / "latin1.md").write_bytes(good_text.encode("utf-8") + b"\xff\xfe")
     (folder / "no-link.md").write_text("---\ntitle: 无链接\n---\n<p>只有正文，没有链接。</p>\n", encoding="utf-8")
     (folder / "bad-html.md").write_text(
-        "<!--1609459200000-->\n[坏的HTML](https://www.rfi.fr/cn/bad-html)\n------\n\n<!-- 一个没有结束的注释吞掉了正文 <p>正文</p>",
+        "<!--1609459200000-->\n[坏的HTML](https://www.rfi.fr/cn/bad-html)\n------\n\n"
+        "<!-- 一个没有结束的注释吞掉了正文 <p>正文</p>",
         encoding="utf-8",
     )
     (folder / "nul.md").write_text(good_text.replace("</p>", "\x00</p>", 1).replace(
@@ -130,7 +131,8 @@ def test_bad_input_is_counted_by_reason_with_its_path_and_the_rest_imports(db, t
     lines = tmp_path / "records.jsonl"
     lines.write_bytes(b'{"path": "_posts/a.md"}\n' + b"not json\n" + b'{"path": "_posts/b.md", "text": "\\ud800"}\n')
 
-    report = backfill.import_paths([str(folder), str(truncated), str(lines), str(tmp_path / "missing")], db, workers=2)
+    inputs = [str(folder), str(truncated), str(lines), str(tmp_path / "missing")]
+    report = imports.import_archives(inputs, engine=db, workers=2)
     assert report.accounted
     assert report.failures == {
         "invalid-utf8": 2, "no-link": 1, "bad-html": 1, "too-large": 1, "truncated-input": 1, "bad-record": 1,
@@ -150,7 +152,7 @@ def test_bad_input_is_counted_by_reason_with_its_path_and_the_rest_imports(db, t
     (folder / "no-link.md").unlink()
     truncated.write_bytes(whole)
     big.write_text(good_text.replace("https://", "https://big.", 1), encoding="utf-8")
-    retried = backfill.retry_failed(db)
+    retried = imports.retry_failed(db)
     assert retried.accounted
     with session(db) as s:
         still = {f.item_key: f.attempts for f in pending_item_failures(s, imports=True)}
@@ -163,9 +165,9 @@ def test_text_documents_import_and_dedup_by_content(db, tmp_path):
     documents = TESTS / "fixtures" / "documents"
     copy = tmp_path / "copy"
     shutil.copytree(documents, copy)
-    first = backfill.import_paths([str(documents)], db, fmt="text", workers=1)
+    first = imports.import_archives([str(documents)], engine=db, fmt="text", workers=1)
     assert (first.new, first.failed) == (3, 0)  # the two documents and SOURCE.txt
-    again = backfill.import_paths([str(copy)], db, fmt="text", workers=1)
+    again = imports.import_archives([str(copy)], engine=db, fmt="text", workers=1)
     assert (again.new, again.duplicates) == (0, 3)  # same text from another path: the same row
     with session(db) as s:
         note = s.exec(select(Article).where(Article.title.startswith("2020 年 5 月 5 日"))).one()
@@ -177,17 +179,18 @@ def test_batches_and_worker_counts_do_not_change_the_outcome(db, tmp_path):
     posts = archive_posts()
     posts = posts + [(path + ".copy", text) for path, text in posts[:5]]  # the same articles twice in one input
     source = write_jsonl_gz(tmp_path / "posts.jsonl.gz", posts)
-    one = backfill.import_records(backfill.Reader([str(source)]).posts(str(source)), db, workers=1, batch_posts=7)
+    (whole,) = imports.plan_chunks([str(source)])
+    one = imports.import_records(imports.Reader().read(whole), db, workers=1, batch_posts=7)
     assert (one.new, one.duplicates) == (len(posts) - 5, 5)
     with db.begin() as conn:
         conn.exec_driver_sql("TRUNCATE articles RESTART IDENTITY CASCADE")
-    two = backfill.import_records(backfill.Reader([str(source)]).posts(str(source)), db, workers=2, batch_posts=3)
+    two = imports.import_records(imports.Reader().read(whole), db, workers=2, batch_posts=3)
     assert (two.new, two.duplicates, two.revisions) == (one.new, one.duplicates, one.revisions)
 
 
 def test_bulk_load_rebuilds_the_search_indexes(db, tmp_path):
     source = write_jsonl_gz(tmp_path / "posts.jsonl.gz", archive_posts())
-    report = backfill.import_paths([str(source)], db, bulk=True)
+    report = imports.import_archives([str(source)], engine=db, bulk=True)
     assert report.new == len(archive_posts())
     with db.connect() as conn:
         names = set(conn.scalars(sa.text("SELECT indexname FROM pg_indexes WHERE tablename = 'articles'")))
@@ -215,9 +218,9 @@ def test_two_texts_of_one_article_keep_the_newest_and_a_reimport_changes_nothing
     later = edited.replace(f"<!--{epoch}-->", f"<!--{int(epoch) + 60_000}-->")
     same_time = text.replace("</p>", "（另一版本）</p>", 1)
     source = write_jsonl_gz(tmp_path / "posts.jsonl.gz", [(path, later), (path, text), (path, same_time)])
-    first = backfill.import_paths([str(source)], db)
+    first = imports.import_archives([str(source)], engine=db)
     assert (first.new, first.revisions, first.duplicates, first.older) == (1, 0, 2, 2)  # the later text stays
-    again = backfill.import_paths([str(source)], db)
+    again = imports.import_archives([str(source)], engine=db)
     assert (again.new, again.revisions, again.duplicates) == (0, 0, 3)
     with session(db) as s:
         assert "（更正）" in s.exec(select(Article.body)).one()
@@ -225,5 +228,5 @@ def test_two_texts_of_one_article_keep_the_newest_and_a_reimport_changes_nothing
     with db.begin() as conn:
         conn.exec_driver_sql("TRUNCATE articles RESTART IDENTITY CASCADE")
     source = write_jsonl_gz(tmp_path / "posts.jsonl.gz", [(path, text), (path, same_time), (path, later)])
-    ordered = backfill.import_paths([str(source)], db)
+    ordered = imports.import_archives([str(source)], engine=db)
     assert (ordered.new, ordered.revisions, ordered.duplicates) == (1, 1, 1)
