@@ -39,13 +39,23 @@ class Layout:
     paragraphs: str | None = None  # when set, only these elements hold prose (a structural rule, fundus-style)
 
 
+@dataclass(frozen=True)
+class PageMeta:
+    """A page's own title, date and authors, read before the layout's drops remove the elements that hold them
+    (<h1>, <time>, bylines)."""
+
+    title: str
+    published_raw: str | None
+    authors: list[str]
+
+
 @dataclass
 class Extract:
     paragraphs: list[str]
     images: list[Image]
     authors: list[str]
     layout: Layout
-    root: html.HtmlElement
+    meta: PageMeta | None = None
 
 
 PARSERS: dict[str, OutletParser] = {}  # every dedicated outlet parser, by key: each registers itself
@@ -101,8 +111,11 @@ class OutletParser:
                     return layout
         return max(dated, key=lambda layout: layout.valid_until)
 
-    def extract(self, markup: str | bytes, when: date | None = None, *, page: bool = False) -> Extract:
+    def extract(
+        self, markup: str | bytes, when: date | None = None, *, page: bool = False, meta: bool = False
+    ) -> Extract:
         root = h.parse_html(markup)
+        page_meta = self.page_meta(root) if meta else None
         layout = self.pick_layout(root, when, self.page_layouts if page else self.layouts)
         body = h.select_first(root, *layout.container) if layout.container else root
         if body is None:
@@ -122,7 +135,7 @@ class OutletParser:
             for block in (h.blocks(unit) if unit is body else h.blocks_of(unit))
             if not any(p.search(block.text) for p in patterns)
         ]
-        return Extract(paragraphs, images, authors, layout, root)
+        return Extract(paragraphs, images, authors, layout, page_meta)
 
     def images(self, body: html.HtmlElement, layout: Layout) -> list[Image]:
         captions = [h.text_of(c) for selector in layout.captions for c in h.select(body, selector)]
@@ -167,18 +180,19 @@ class OutletParser:
         published_at = self.published(item.published_raw)
         when = published_at.date() if published_at else None
         if page is not None:
-            extract = self.extract(page, when, page=True)
-            published_at = published_at or self.page_published(extract.root)
+            extract = self.extract(page, when, page=True, meta=True)
         else:
-            extract = self.extract(item.content_html or item.summary_html, when)
+            extract = self.extract(item.content_html or item.summary_html, when, meta=True)
+        assert extract.meta is not None
+        published_raw = item.published_raw or extract.meta.published_raw
         return self.article(
             url=item.link,
             guid=item.guid,
-            title=item.title or self.page_title(extract.root),
+            title=item.title or extract.meta.title,
             extract=extract,
-            published_at=published_at,
-            published_raw=item.published_raw or self.page_published_raw(extract.root),
-            authors=extract.authors or self.page_authors(extract.root) or list(item.authors),
+            published_at=published_at or self.published(extract.meta.published_raw),
+            published_raw=published_raw,
+            authors=extract.authors or extract.meta.authors or list(item.authors),
             summary=clean_text(h.parse_html(item.summary_html).text_content()) if item.summary_html else None,
         )
 
@@ -206,6 +220,9 @@ class OutletParser:
         )
 
     # page metadata (overridden where an outlet has better sources) -------------------------------------
+    def page_meta(self, root: html.HtmlElement) -> PageMeta:
+        return PageMeta(self.page_title(root), self.page_published_raw(root), self.page_authors(root))
+
     def body_authors(self, body: html.HtmlElement) -> list[str]:
         return []
 
@@ -232,8 +249,6 @@ class OutletParser:
         element = h.select_first(root, "time[datetime]")
         return element.get("datetime") if element is not None else None
 
-    def page_published(self, root: html.HtmlElement) -> datetime | None:
-        return self.published(self.page_published_raw(root))
 
 
 @cache

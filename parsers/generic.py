@@ -87,8 +87,9 @@ class Generic(OutletParser, register=False):
         self.outlet = outlet
         self.zone = ZoneInfo(outlet.zone)
 
-    def extract(self, markup: str | bytes, when=None, *, page: bool = False) -> Extract:
+    def extract(self, markup: str | bytes, when=None, *, page: bool = False, meta: bool = False) -> Extract:
         root = h.parse_html(markup)
+        page_meta = self.page_meta(root) if meta else None
         is_page = page or root.tag == "html" or root.find(".//article") is not None or root.find(".//main") is not None
         images = h.images(root)
         drop_noise(root)
@@ -96,7 +97,7 @@ class Generic(OutletParser, register=False):
         paragraphs = cut_junk_tail([block.text for block in h.blocks(body) if not is_boilerplate(block)])
         if not paragraphs and not is_page:
             paragraphs = headline_list(markup)
-        return Extract(paragraphs, images, [], self.page_layouts[0] if is_page else self.layouts[0], root)
+        return Extract(paragraphs, images, [], self.page_layouts[0] if is_page else self.layouts[0], page_meta)
 
     def article(self, **fields):
         article = super().article(**fields)

@@ -170,11 +170,12 @@ def blocks_of(element: html.HtmlElement) -> list[Block]:
 
 
 def images(root: html.HtmlElement) -> list[Image]:
-    """Images below root, lazy-loaded ones included, captioned by their alt text until a parser knows better."""
+    """Images below root, lazy-loaded ones included, captioned by their alt text until a parser knows better.
+    An image inside a button is a control's icon (expand, play, share), not the article's."""
     found = []
     for img in root.iter("img"):
         url = img.get("data-src") or img.get("src") or ""
-        if url and not url.startswith("data:"):
+        if url and not url.startswith("data:") and not any(parent.tag == "button" for parent in img.iterancestors()):
             found.append(Image(url=url, caption=clean_text(img.get("alt") or "")))
     return found
 
