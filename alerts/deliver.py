@@ -10,16 +10,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cache, partial
 
 import apprise
 from sqlalchemy.engine import Engine
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from newsmon.storage.engine import session
 from newsmon.storage.models import Alert
 from newsmon.storage.outbox import alert_view, claim_pending_alerts
 
 from .message import AlertFacts, render, render_digest
+from .secrets import ChannelTarget, SecretLookup
 from .settings import AlertSettings, Channel
 
 # sender(channel, title, body, facts, alert ids); raises when the message did not go out
@@ -30,12 +32,46 @@ _FORMATS = {
 }
 
 
-def send_apprise(channel: Channel, title: str, body: str, facts: list[AlertFacts], alert_ids: list[int]) -> None:
-    notifier = apprise.Apprise()
-    if not notifier.add(_with_format(channel.url, channel.format)):
-        raise ValueError(f"not an Apprise URL Apprise knows: {channel.url.split('://')[0]}://...")
-    if not notifier.notify(title=title, body=body, body_format=_FORMATS[channel.format]):
-        raise RuntimeError(f"{channel.name}: the service refused the message or could not be reached")
+class DeliveryFailed(Exception):
+    """A message did not go out; the text holds no secret of the channel."""
+
+
+def send_apprise(
+    channel: Channel,
+    title: str,
+    body: str,
+    facts: list[AlertFacts],
+    alert_ids: list[int],
+    secret_lookup: SecretLookup | None = None,
+) -> None:
+    """Send through the channel's Apprise URL, resolved now (environment, or a Prefect Secret block through
+    `secret_lookup`). Errors and Apprise's log records are scrubbed of the URL's secrets."""
+    target = channel.target(secret_lookup)
+    try:
+        _notify(channel, target, title, body)
+    except DeliveryFailed:
+        raise
+    except Exception as error:  # whatever Apprise or the network raised may quote the URL
+        raise DeliveryFailed(target.scrub(f"{type(error).__name__}: {error}")) from None
+
+
+def _notify(channel: Channel, target: ChannelTarget, title: str, body: str) -> None:
+    with target.apprise_log() as warnings:
+        notifier = apprise.Apprise()
+        if not notifier.add(_with_format(target.url, channel.format)):
+            scheme = target.url.split("://")[0] + "://…" if "://" in target.url else "no scheme"
+            raise DeliveryFailed(f"not an Apprise URL Apprise can use ({scheme}){_detail(warnings)}")
+        # a service without a title field gets the title folded into the body as markup, unescaped; the body
+        # starts with the headline anyway
+        titled = notifier[0].title_maxlen > 0
+        sent = notifier.notify(title=title if titled else "", body=body, body_format=_FORMATS[channel.format])
+    if not sent:
+        raise DeliveryFailed(f"the service refused the message or could not be reached{_detail(warnings)}")
+
+
+def _detail(warnings: list[str]) -> str:
+    """Apprise's own words on what went wrong (scrubbed)."""
+    return f": {'; '.join(dict.fromkeys(warnings))}" if warnings else ""
 
 
 def _with_format(url: str, fmt: str) -> str:
@@ -64,9 +100,12 @@ def deliver_pending(
     senders: dict[str, Sender] | None = None,
     now: datetime | None = None,
     channels: list[str] | None = None,
+    secret_lookup: SecretLookup | None = None,
 ) -> DeliveryReport:
-    """Send what is pending on every channel (or the named ones) that has a sender here."""
-    senders = {"apprise": send_apprise} | (senders or {})
+    """Send what is pending on every channel (or the named ones) that has a sender here. `secret_lookup` reads the
+    Prefect Secret blocks channels name (each at most once per call)."""
+    apprise_sender = partial(send_apprise, secret_lookup=cache(secret_lookup) if secret_lookup else None)
+    senders = {"apprise": apprise_sender} | (senders or {})
     report = DeliveryReport()
     for channel in settings.channels:
         if channels is not None and channel.name not in channels:
@@ -94,8 +133,8 @@ def _deliver_each(engine, settings: AlertSettings, channel: Channel, sender: Sen
             ).first()
             if alert is None:  # sent meanwhile, or being sent by an overlapping run
                 continue
-            facts = _facts(s, [alert])
-            title, body = render(facts[0], channel.format, settings.zone)
+            facts = alert_facts(s, [alert])
+            title, body = render(facts[0], channel.format, settings.zone_of(channel))
             _attempt([alert], channel, sender, title, body, facts, report)
 
 
@@ -104,8 +143,8 @@ def _deliver_digest(engine, settings, channel: Channel, sender: Sender, now: dat
         alerts = claim_pending_alerts(s, channel.name)
         if not alerts or alerts[0].created_at > now - timedelta(minutes=channel.digest_minutes):
             return  # the oldest has not waited a digest period yet
-        facts = _facts(s, alerts)
-        title, body = render_digest(facts, channel.format, settings.zone)
+        facts = alert_facts(s, alerts)
+        title, body = render_digest(facts, channel.format, settings.zone_of(channel))
         _attempt(alerts, channel, sender, title, body, facts, report)
 
 
@@ -128,18 +167,20 @@ def _attempt(alerts: list[Alert], channel, sender, title, body, facts, report) -
         report.sent += len(alerts)
 
 
-def _facts(s, alerts: list[Alert]) -> list[AlertFacts]:
+def alert_facts(s: Session, alerts: list[Alert]) -> list[AlertFacts]:
+    """What the message of each alert says, read from its article and relevance."""
     view = alert_view(s, [a.id for a in alerts if a.id is not None])  # all of them: rows read from the table
     facts = []
     for alert in alerts:
         assert alert.id is not None
-        article, relevance = view[alert.id]
+        article, relevance, outlet_name = view[alert.id]
         found = relevance.evidence if relevance else []
         # a sentence of the body says more than the title the message already shows
         in_body = [e for e in found if e.get("paragraph", -1) >= 0 and e.get("sentence")]
         evidence = (in_body or found or [{"sentence": ""}])[0]["sentence"]
         facts.append(AlertFacts(
-            title=article.title, outlet=article.outlet, published_at=article.published_at, level=alert.level,
-            bodies=list(relevance.bodies) if relevance else [], evidence=evidence, url=article.url,
+            title=article.title, outlet=article.outlet, outlet_name=outlet_name or article.outlet,
+            published_at=article.published_at, level=alert.level, bodies=list(relevance.bodies) if relevance else [],
+            evidence=evidence, url=article.url, article_id=article.id,
         ))
     return facts

@@ -1,40 +1,54 @@
-"""Alert text: title, outlet, published time in the user's zone, level, bodies, one evidence sentence, link.
+"""Alert text: title, outlet name, published time in the channel's zone, level and bodies, the article's newsmon id
+(for `newsmon un explain ID`), one evidence sentence, link.
 
-Titles and evidence come from the outlets and are escaped for the channel's format, so a hostile title cannot
-add markup, links or mentions to the message."""
+Titles and evidence come from the outlets and are made inert for the channel's format, so a hostile title cannot add
+markup, links or mentions to the message: Markdown escapes only what CommonMark (and the chat dialects Apprise
+converts it to) would read as markup, so dates and numbers stay as written; HTML is entity-escaped; mentions
+(@everyone, @channel) are broken with an invisible zero-width space in every format, since chat services, and
+Apprise's own Discord plugin, act on them whatever the format. Lines are separate in every format: <br> and <p> in
+HTML, so they survive in mail clients."""
 
 from __future__ import annotations
 
 import html
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~>@&])")
+# inside a line, CommonMark reads these as markup: escapes, code, emphasis, links and images, raw HTML and autolinks,
+# strikethrough (~), spoilers and tables (|); `&` only where it would read as an entity (&amp;)
+_MARKDOWN_MARKUP = re.compile(r"[\\`*_\[\]<>~|]|&(?=#?[0-9A-Za-z]+;)")
+_MENTION = re.compile(r"@(?=\w)")
+_ZERO_WIDTH_SPACE = "\u200b"
 _SAFE_URL = re.compile(r"^https?://[^\s<>\"'`]+$")
+_EVIDENCE_CHARS = 140  # a table cell, not a paragraph
 
 
 @dataclass(frozen=True)
 class AlertFacts:
     title: str
-    outlet: str
+    outlet: str  # the key articles are stored under
+    outlet_name: str  # the outlet's display name (its parser's name)
     published_at: datetime | None
     level: str
     bodies: list[str]
     evidence: str
     url: str
+    article_id: int | None  # newsmon's id of the article; None for a test message
 
     def event_payload(self, alert_id: int) -> dict:
         """The payload of the Prefect event newsmon.article.un-related."""
-        return {"title": self.title, "outlet": self.outlet, "level": self.level, "bodies": self.bodies,
-                "evidence": self.evidence, "url": self.url, "alert_id": alert_id,
-                "published_at": self.published_at.isoformat() if self.published_at else None}
+        return {"title": self.title, "outlet": self.outlet, "outlet_name": self.outlet_name, "level": self.level,
+                "bodies": self.bodies, "evidence": self.evidence, "url": self.url, "article_id": self.article_id,
+                "alert_id": alert_id, "published_at": self.published_at.isoformat() if self.published_at else None}
 
 
-def escape(text: str, fmt: str) -> str:
+def inert(text: str, fmt: str) -> str:
+    """Outlet text (a title, a sentence) as one line of literal text in the format."""
+    text = _MENTION.sub("@" + _ZERO_WIDTH_SPACE, " ".join(text.splitlines()).strip())
     if fmt == "markdown":
-        return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+        return _MARKDOWN_MARKUP.sub(lambda markup: "\\" + markup.group(), text)
     if fmt == "html":
         return html.escape(text, quote=True)
     return text
@@ -45,33 +59,71 @@ def safe_url(url: str) -> str:
     return url if _SAFE_URL.match(url or "") else ""
 
 
+def local_time(moment: datetime, zone: ZoneInfo) -> str:
+    """'2026-11-22 14:30 Singapore time (UTC+8)': the zone's place and its offset at that moment ('UTC+8' alone for
+    the Etc/ zones, 'UTC' for UTC). Offsets read the same everywhere, unlike abbreviations (CST is China's and
+    Central America's; Singapore's is only '+08')."""
+    local = moment.astimezone(zone)
+    minutes = int((local.utcoffset() or timedelta(0)).total_seconds()) // 60
+    offset = "UTC"
+    if minutes:
+        hours, rest = divmod(abs(minutes), 60)
+        offset += f"{'+' if minutes > 0 else '-'}{hours}" + (f":{rest:02d}" if rest else "")
+    place = _place(zone)
+    return f"{local:%Y-%m-%d %H:%M} " + (f"{place} time ({offset})" if place else offset)
+
+
+def _place(zone: ZoneInfo) -> str:
+    """'Singapore' for Asia/Singapore, 'Buenos Aires' for America/Argentina/Buenos_Aires; '' for UTC and Etc/."""
+    key = zone.key or ""
+    return key.rsplit("/", 1)[-1].replace("_", " ") if "/" in key and not key.startswith("Etc/") else ""
+
+
 def render(facts: AlertFacts, fmt: str, zone: ZoneInfo) -> tuple[str, str]:
-    """(title, body) of one alert."""
-    when = facts.published_at.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z") if facts.published_at else "time unknown"
-    bodies = ", ".join(facts.bodies) or "United Nations"
-    title = f"[UN {facts.level}] {facts.title}"
+    """(title, body) of one alert. The title is plain text, for a subject line or a header: inert, never escaped
+    (the sender leaves it out where a service would read it as markup; the body starts with it)."""
+    when = local_time(facts.published_at, zone) if facts.published_at else "time unknown"
     url = safe_url(facts.url)
-    e = lambda text: escape(text, fmt)  # noqa: E731
+    e = lambda text: inert(text, fmt)  # noqa: E731
+    headline, source = e(facts.title), f"{e(facts.outlet_name or facts.outlet)} · {when}"
+    level = f"UN {facts.level}: {e(', '.join(facts.bodies) or 'United Nations')}" + (
+        f" · article id {facts.article_id}" if facts.article_id is not None else ""
+    )
+    evidence = f"“{e(facts.evidence)}”" if facts.evidence else ""
     if fmt == "html":
-        lines = [
-            f"<b>{e(facts.title)}</b>",
-            f"{e(facts.outlet)} · {e(when)} · UN {e(facts.level)}: {e(bodies)}",
-            f"<i>“{e(facts.evidence)}”</i>" if facts.evidence else "",
-            f'<a href="{e(url)}">{e(url)}</a>' if url else "",
+        blocks = [
+            f"<p><b>{headline}</b><br>\n{source}<br>\n{level}</p>",
+            f"<blockquote>{evidence}</blockquote>" if evidence else "",
+            f'<p><a href="{html.escape(url)}">{html.escape(url)}</a></p>' if url else "",
         ]
-    elif fmt == "markdown":
-        lines = [
-            f"**{e(facts.title)}**",
-            f"{e(facts.outlet)} · {e(when)} · UN {e(facts.level)}: {e(bodies)}",
-            f"> {e(facts.evidence)}" if facts.evidence else "",
-            f"<{url}>" if url else "",
-        ]
+        body = "\n".join(block for block in blocks if block)
+    elif fmt == "markdown":  # a blank line after the quote, or the link would continue it
+        blocks = [f"**{headline}**\n{source}\n{level}", f"> {evidence}" if evidence else "", f"<{url}>" if url else ""]
+        body = "\n\n".join(block for block in blocks if block)
     else:
-        lines = [facts.title, f"{facts.outlet} · {when} · UN {facts.level}: {bodies}", facts.evidence, url]
-    return escape(title, "text"), "\n".join(line for line in lines if line)
+        body = "\n".join(line for line in [headline, source, level, evidence, url] if line)
+    return f"[UN {facts.level}] {inert(facts.title, 'text')}", body
 
 
 def render_digest(all_facts: list[AlertFacts], fmt: str, zone: ZoneInfo) -> tuple[str, str]:
     title = f"[UN] {len(all_facts)} new UN-related article{'s' if len(all_facts) != 1 else ''}"
     separator = "\n<hr>\n" if fmt == "html" else "\n\n"
     return title, separator.join(render(facts, fmt, zone)[1] for facts in all_facts)
+
+
+def items_markdown(all_facts: list[AlertFacts], zone: ZoneInfo) -> str:
+    """New UN items as a Markdown table a person can scan, newest first: local time, level, outlet, linked title,
+    evidence, newsmon id (the run's `un-items` artifact)."""
+    if not all_facts:
+        return "## New UN-related articles\n\nNone this run."
+    newest_first = sorted(all_facts, key=lambda f: f.published_at.timestamp() if f.published_at else 0, reverse=True)
+    rows = []
+    for facts in newest_first:
+        when = f"{facts.published_at.astimezone(zone):%Y-%m-%d %H:%M}" if facts.published_at else "?"
+        title, url = inert(facts.title, "markdown"), safe_url(facts.url)
+        evidence = facts.evidence if len(facts.evidence) <= _EVIDENCE_CHARS else facts.evidence[:_EVIDENCE_CHARS] + "…"
+        rows.append(f"| {when} | {facts.level} | {inert(facts.outlet_name, 'markdown')} | "
+                    f"{f'[{title}](<{url}>)' if url else title} | {inert(evidence, 'markdown')} | {facts.article_id} |")
+    zone_name = f"{_place(zone)} time" if _place(zone) else zone.key
+    header = f"| published ({zone_name}) | level | outlet | article | evidence | id |\n|---|---|---|---|---|--:|\n"
+    return "## New UN-related articles\n\n" + header + "\n".join(rows)

@@ -33,8 +33,12 @@ class WebhookReceiver:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
+    def port(self) -> int:
+        return self.server.server_address[1]
+
+    @property
     def url(self) -> str:
-        return f"json://127.0.0.1:{self.server.server_address[1]}/alerts"
+        return f"json://127.0.0.1:{self.port}/alerts"
 
     def __enter__(self) -> WebhookReceiver:
         self.thread.start()

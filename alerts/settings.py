@@ -1,9 +1,12 @@
-"""The [alerts] section of the registry file (sources.toml): threshold, zone, channels."""
+"""The [alerts] section of the registry file (sources.toml): threshold, zone, channels. A channel's URL may come from
+the environment or a Prefect Secret block (newsmon.alerts.secrets), resolved only when the channel is used."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
+
+from .secrets import ChannelTarget, SecretLookup, SecretUnavailable, referenced_variables, resolve_url
 
 PREFECT_EVENT = "prefect-event"  # a channel kind only a Prefect flow can send: the event newsmon.article.un-related
 FORMATS = ("markdown", "html", "text")
@@ -12,16 +15,40 @@ FORMATS = ("markdown", "html", "text")
 @dataclass(frozen=True)
 class Channel:
     name: str  # the outbox key: renaming a channel makes every article new to it
-    url: str = ""  # an Apprise URL (slack://, tgram://, mailto://, discord://, json://, ...)
+    url: str = ""  # an Apprise URL (slack://, tgram://, mailto://, discord://, json://, ...); may hold ${VARIABLE}s
     format: str = "markdown"
     digest_minutes: int = 0  # 0: one message per alert; N: one message with everything pending, every N minutes
     kind: str = "apprise"
+    secret: str = ""  # instead of url: the name of a Prefect Secret block holding the URL
+    time_zone: str = ""  # published times in this channel's messages; "": the [alerts] time_zone
 
     def __post_init__(self):
         if self.format not in FORMATS:
             raise ValueError(f"alert channel {self.name}: format {self.format!r} is not one of {', '.join(FORMATS)}")
-        if self.kind == "apprise" and not self.url:
-            raise ValueError(f"alert channel {self.name}: an Apprise url is needed")
+        if self.kind == "apprise" and bool(self.url) == bool(self.secret):
+            raise ValueError(f"alert channel {self.name}: give an Apprise url or the name of a Prefect Secret block "
+                             "holding it (secret = ...), one of the two")
+        try:
+            referenced_variables(self.url)
+        except ValueError as error:
+            raise ValueError(f"alert channel {self.name}: url {error}") from None
+        if self.time_zone:
+            try:
+                ZoneInfo(self.time_zone)
+            except (ValueError, KeyError):
+                raise ValueError(f"alert channel {self.name}: no time zone {self.time_zone!r}") from None
+
+    def target(self, lookup: SecretLookup | None = None) -> ChannelTarget:
+        """The URL to send to, resolved now (SecretUnavailable names what is missing)."""
+        return resolve_url(self.url, self.secret, lookup)
+
+    @property
+    def url_source(self) -> str:
+        """Where the URL comes from, as safe to print as the registry file itself."""
+        if self.secret:
+            return f"Prefect Secret block {self.secret!r}"
+        variables = referenced_variables(self.url)
+        return f"environment {', '.join(variables)}" if variables else "sources.toml"
 
 
 @dataclass(frozen=True)
@@ -33,6 +60,9 @@ class AlertSettings:
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
+
+    def zone_of(self, channel: Channel) -> ZoneInfo:
+        return ZoneInfo(channel.time_zone) if channel.time_zone else self.zone
 
     def channel(self, name: str) -> Channel:
         for channel in self.channels:
@@ -50,3 +80,23 @@ def alert_settings(data: dict) -> AlertSettings:
     if threshold not in ("mention", "core"):
         raise ValueError(f"alerts.threshold must be mention or core, not {threshold!r}")
     return AlertSettings(threshold, section.get("time_zone", "Asia/Singapore"), tuple(channels))
+
+
+def channel_lines(settings: AlertSettings) -> list[str]:
+    """`newsmon alerts channels`: each channel's format, schedule, zone and where its URL comes from, the URL shown
+    as Apprise prints it with privacy on; a block is not read (Prefect would load), an unset variable is named."""
+    lines = []
+    for channel in settings.channels:
+        schedule = f"digest {channel.digest_minutes} min" if channel.digest_minutes else "each alert"
+        zone = channel.time_zone or settings.time_zone
+        if channel.kind == PREFECT_EVENT:
+            where = "a Prefect event newsmon.article.un-related, sent by the Prefect flows"
+        elif channel.secret:
+            where = f"{channel.url_source} (read when sending; `newsmon alerts test {channel.name}` tries it)"
+        else:
+            try:
+                where = f"{channel.url_source}: {channel.target().redacted()}"
+            except SecretUnavailable as error:
+                where = f"cannot send now: {error}"
+        lines.append(f"{channel.name:16} {channel.format:8} {schedule:14} {zone:16} {where}")
+    return lines or ["no alert channels: add them to [alerts] channels in sources.toml"]

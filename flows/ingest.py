@@ -19,6 +19,7 @@ from newsmon import ingest
 from newsmon.alerts.deliver import DeliveryReport
 from newsmon.alerts.message import AlertFacts
 from newsmon.alerts.settings import PREFECT_EVENT, Channel
+from newsmon.flows.secrets import read_secret_block
 from newsmon.parsers.feed import FeedItem
 
 
@@ -63,7 +64,7 @@ def emit_prefect_event(channel: Channel, title: str, body: str, facts: list[Aler
 @task(name="deliver-alerts", cache_policy=NO_CACHE)
 def deliver_alerts(since: datetime) -> DeliveryReport:
     """Send pending alerts on every channel (Prefect events included) and publish the run's new UN items."""
-    report = ingest.deliver_alerts(since, senders={PREFECT_EVENT: emit_prefect_event})
+    report = ingest.deliver_alerts(since, senders={PREFECT_EVENT: emit_prefect_event}, secret_lookup=read_secret_block)
     markdown, count = ingest.un_items_markdown(since)
     create_markdown_artifact(key="un-items", markdown=markdown,
                              description=f"{count} new UN-related articles; {report.line()}")

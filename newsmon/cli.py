@@ -49,8 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     cmd = sub.add_parser("classify", help='UN relevance of JSON lines {"id","title","text"} on stdin, in order')
     cmd.set_defaults(handler=cmd_classify)
 
-    cmd = sub.add_parser("alerts", help="UN alerts: list them, test a channel, send what is pending")
-    cmd.add_argument("action", choices=["list", "test", "retry"])
+    cmd = sub.add_parser("alerts", help="UN alerts: list them, test a channel, send what is pending, show channels")
+    cmd.add_argument("action", choices=["list", "test", "retry", "channels"])
     cmd.add_argument("channel", nargs="?", help="for test: the channel name from the [alerts] config")
     cmd.add_argument("--status", choices=["pending", "failed", "sent"])
     cmd.add_argument("--limit", type=int, default=50)
@@ -145,7 +145,8 @@ def cmd_run(args) -> int:
         print(report.line(), flush=True)
         return report
 
-    report = ingest.ingest_all(args.outlet, run_outlet=outlet_printed)
+    report = ingest.ingest_all(args.outlet, run_outlet=outlet_printed,
+                               deliver=lambda since: ingest.deliver_alerts(since, secret_lookup=_secret_block))
     print("\n".join(report.summary_lines()))
     print(report.delivery.line())
     return 1 if report.failed or report.delivery.failed else 0
@@ -237,11 +238,15 @@ class _ProgressBar:
 def cmd_alerts(args) -> int:
     from newsmon.alerts.deliver import deliver_pending, send_apprise
     from newsmon.alerts.message import AlertFacts, render
+    from newsmon.alerts.settings import channel_lines
     from newsmon.sources import load_registry
     from newsmon.storage.engine import get_engine, session
     from newsmon.storage.outbox import list_alerts
 
     settings = load_registry().alerts
+    if args.action == "channels":  # no database needed
+        print("\n".join(channel_lines(settings)))
+        return 0
     engine = get_engine()
     if args.action == "list":
         with session(engine) as s:
@@ -260,21 +265,32 @@ def cmd_alerts(args) -> int:
         except KeyError as error:
             print(f"newsmon alerts test: {error.args[0]}", file=sys.stderr)
             return 2
-        facts = AlertFacts("newsmon test alert: 安理会 *test* <b>", "newsmon", None, "core", ["Security Council"],
-                           "This is a test of the channel.", "https://example.org/newsmon-test")
-        title, body = render(facts, channel.format, settings.zone)
+        facts = AlertFacts(
+            title="newsmon test alert: 安理会 *test* <b>", outlet="newsmon", outlet_name="newsmon", published_at=None,
+            level="core", bodies=["Security Council"], evidence="This is a test of the channel.",
+            url="https://example.org/newsmon-test", article_id=None,
+        )
+        title, body = render(facts, channel.format, settings.zone_of(channel))
         try:
-            send_apprise(channel, title, body, [facts], [])
-        except Exception as error:
+            send_apprise(channel, title, body, [facts], [], secret_lookup=_secret_block)
+        except Exception as error:  # the message names no secret (newsmon.alerts.secrets)
             print(f"{channel.name}: failed: {error}", file=sys.stderr)
             return 1
         print(f"{channel.name}: sent")
         return 0
-    report = deliver_pending(engine, settings)
+    report = deliver_pending(engine, settings, secret_lookup=_secret_block)
     print(report.line())
     if report.waiting:
         print(f"waiting for a Prefect run: {', '.join(report.waiting)}")
     return 1 if report.failed else 0
+
+
+def _secret_block(name: str) -> str:
+    """A Prefect Secret block's value, for a channel that names one: Prefect loads only then."""
+    _prefect_defaults()
+    from newsmon.flows.secrets import read_secret_block
+
+    return read_secret_block(name)
 
 
 def cmd_un(args) -> int:

@@ -16,9 +16,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
 
-from newsmon.alerts.deliver import DeliveryReport, Sender, deliver_pending
-from newsmon.alerts.message import escape
+from newsmon.alerts.deliver import DeliveryReport, Sender, alert_facts, deliver_pending
+from newsmon.alerts.message import items_markdown
 from newsmon.alerts.outbox import score_and_queue
+from newsmon.alerts.secrets import SecretLookup
 from newsmon.fetch import Fetcher, FetchResult, Politeness, decode_html
 from newsmon.model import Article, ParseError, RawInput, Reason, Stage
 from newsmon.parsers import OutletParser
@@ -182,20 +183,20 @@ def store_items(
     return report
 
 
-def deliver_alerts(since: datetime, senders: dict[str, Sender] | None = None) -> DeliveryReport:
-    """Send what is pending on every channel this process has a sender for."""
-    return deliver_pending(get_engine(), load_registry().alerts, senders=senders)
+def deliver_alerts(
+    since: datetime, senders: dict[str, Sender] | None = None, secret_lookup: SecretLookup | None = None
+) -> DeliveryReport:
+    """Send what is pending on every channel this process has a sender for (and can read the URL of: a channel
+    naming a Prefect Secret block needs `secret_lookup`)."""
+    return deliver_pending(get_engine(), load_registry().alerts, senders=senders, secret_lookup=secret_lookup)
 
 
 def un_items_markdown(since: datetime) -> tuple[str, int]:
-    """The articles that got alerts since a moment, as a markdown table (the run's `un-items` artifact)."""
+    """The articles that got alerts since a moment, as a markdown table (the run's `un-items` artifact), and how
+    many they are."""
     with session(get_engine()) as s:
-        items = alerts_created_since(s, since)
-    lines = [f"| {level} | {outlet} | [{escape(title, 'markdown')}]({url}) | {', '.join(bodies)} |"
-             for level, outlet, title, url, bodies in items]
-    header = "| level | outlet | article | bodies |\n|---|---|---|---|\n"
-    table = header + "\n".join(lines) if lines else "None this run."
-    return "## New UN-related articles\n\n" + table, len(lines)
+        facts = alert_facts(s, alerts_created_since(s, since))
+    return items_markdown(facts, load_registry().alerts.zone), len(facts)
 
 
 # --- the composition ---------------------------------------------------------------------------------------------

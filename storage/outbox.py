@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, select
 
-from newsmon.storage.models import Alert, Article, ArticleRelevance
+from newsmon.storage.models import Alert, Article, ArticleRelevance, Source
 
 
 def enqueue_alerts(session: Session, article_id: int, level: str, channels: list[str], created_at: datetime) -> int:
@@ -40,18 +41,22 @@ def claim_pending_alerts(session: Session, channel: str, limit: int | None = Non
     return list(session.exec(statement.limit(limit) if limit else statement))
 
 
-def alert_view(session: Session, alert_ids: list[int]) -> dict[int, tuple[Article, ArticleRelevance | None]]:
-    """The article and relevance behind each alert, for the message."""
+def alert_view(
+    session: Session, alert_ids: list[int]
+) -> dict[int, tuple[Article, ArticleRelevance | None, str | None]]:
+    """The article, its relevance and its outlet's display name (None when the outlet has no sources row) behind
+    each alert, for the message."""
     rows = session.exec(
-        select(col(Alert.id), Article, ArticleRelevance)
+        select(col(Alert.id), Article, ArticleRelevance, col(Source.name))
         .join(Article, col(Article.id) == col(Alert.article_id))
         .join(ArticleRelevance, col(ArticleRelevance.article_id) == col(Article.id), isouter=True)
+        .join(Source, col(Source.outlet) == col(Article.outlet), isouter=True)
         .where(col(Alert.id).in_(alert_ids))
     )
-    view: dict[int, tuple[Article, ArticleRelevance | None]] = {}
-    for alert_id, article, relevance in rows:
+    view: dict[int, tuple[Article, ArticleRelevance | None, str | None]] = {}
+    for alert_id, article, relevance, outlet_name in rows:
         assert alert_id is not None  # a primary key
-        view[alert_id] = (article, relevance)
+        view[alert_id] = (article, relevance, outlet_name)
     return view
 
 
@@ -67,16 +72,9 @@ def list_alerts(session: Session, status: str | None = None, limit: int = 50) ->
     return list(session.exec(statement.order_by(col(Alert.created_at).desc(), col(Alert.id).desc()).limit(limit)))
 
 
-def alerts_created_since(session: Session, since: datetime) -> list[tuple[str, str, str, str, list[str]]]:
-    """(level, outlet, title, url, bodies) of the articles that got alerts since a moment: a run's new UN items."""
-    rows = session.exec(
-        select(  # type: ignore[call-overload]  # sqlmodel types select() for up to 4 columns
-            Alert.level, Article.outlet, Article.title, Article.url, ArticleRelevance.bodies
-        )
-        .join(Article, col(Article.id) == col(Alert.article_id))
-        .join(ArticleRelevance, col(ArticleRelevance.article_id) == col(Article.id), isouter=True)
-        .where(Alert.created_at >= since)
-        .distinct()
-        .order_by(Article.outlet, Article.title)
+def alerts_created_since(session: Session, since: datetime) -> list[Alert]:
+    """One alert (its first channel's) per article that got alerts since a moment: a run's new UN items."""
+    first_per_article = (
+        select(sa.func.min(Alert.id)).where(Alert.created_at >= since).group_by(col(Alert.article_id))
     )
-    return [(level, outlet, title, url, list(bodies or [])) for level, outlet, title, url, bodies in rows]
+    return list(session.exec(select(Alert).where(col(Alert.id).in_(first_per_article)).order_by(col(Alert.id))))

@@ -1,5 +1,6 @@
-"""UN alerts through the real ingest-all flow (Prefect harness): a webhook channel, the Prefect event channel,
-the run's markdown artifact, and a second run that sends nothing."""
+"""UN alerts through the real ingest-all flow (Prefect harness): a webhook channel whose URL is a Prefect Secret
+block, the Prefect event channel, the run's markdown artifact, a second run that sends nothing, and
+`newsmon alerts test` reading the block too."""
 
 import pytest
 from sqlmodel import select
@@ -16,7 +17,7 @@ user_agent = "newsmon-test"
 [alerts]
 threshold = "mention"
 time_zone = "Asia/Singapore"
-channels = [{{ name = "hook", url = "{url}", format = "markdown" }}]
+channels = [{ name = "hook", secret = "newsmon-test-hook", format = "markdown" }]
 [sources.un_news]
 parser = "un_news"
 feeds = ["https://news.un.org/feed/subscribe/zh/news/all/rss.xml"]
@@ -24,17 +25,24 @@ extra_hosts = ["news.un.org"]
 """
 
 
-def test_un_items_alert_once_per_channel_and_the_run_lists_them(prefect_harness, db, tmp_path, use_settings):
+def test_un_items_alert_once_per_channel_and_the_run_lists_them(
+    prefect_harness, db, tmp_path, use_settings, capsys
+):
+    from prefect.blocks.system import Secret
     from prefect.client.orchestration import get_client
 
+    from newsmon.cli import main
     from newsmon.flows.ingest import ingest_all
 
+    token = "hook-token-5e2c1a9b"
     with WebhookReceiver() as receiver, ReplayServer() as replay:
+        Secret(value=f"{receiver.url}/{token}").save("newsmon-test-hook", overwrite=True)
         registry = tmp_path / "sources.toml"
-        registry.write_text(REGISTRY.format(url=receiver.url), encoding="utf-8")
+        registry.write_text(REGISTRY, encoding="utf-8")
         use_settings(sources_path=registry)
         state = ingest_all(replay_base=replay.base_url, return_state=True)
         assert state.is_completed() and state.message == "4 new, 0 errors, 8 alerts sent"
+        assert {m["path"] for m in receiver.received} == {f"/alerts/{token}"}
         titles = sorted(m["json"]["title"] for m in receiver.received)
         assert titles == sorted([
             "[UN core] 安理会1540委员会主席通报防扩散决议执行情况",
@@ -49,8 +57,24 @@ def test_un_items_alert_once_per_channel_and_the_run_lists_them(prefect_harness,
 
         again = ingest_all(replay_base=replay.base_url, return_state=True)
         assert again.message == "0 new, 0 errors, 0 alerts sent" and len(receiver.received) == 4
+        assert main(["alerts", "test", "hook"]) == 0  # the CLI reads the block too
+        assert len(receiver.received) == 5 and receiver.received[4]["path"] == f"/alerts/{token}"
 
     with get_client(sync_client=True) as client:
         listings = [str(a.data) for a in client.read_artifacts() if a.key == "un-items"]
-    assert any("古特雷斯：气候大会必须就适应资金达成可信协议" in listing for listing in listings)
+        logs = " ".join(log.message for log in client.read_logs())
+    listing = next(listing for listing in listings if "古特雷斯" in listing).splitlines()
+    assert listing[2] == "| published (Singapore time) | level | outlet | article | evidence | id |"
+    guterres = next(row for row in listing if "古特雷斯：气候大会必须就适应资金达成可信协议" in row).split(" | ")
+    assert guterres[1:3] == ["core", "联合国新闻 UN News 中文"] and guterres[3].startswith("[古特雷斯")
+    assert guterres[4] and guterres[5].rstrip(" |").isdigit()  # the evidence sentence; the id for `un explain`
     assert any("None this run" in listing for listing in listings)
+    assert "alerts: 8 sent" in logs and token not in logs + capsys.readouterr().out
+
+
+def test_a_missing_secret_block_is_named_in_the_error(prefect_harness):
+    from newsmon.alerts.secrets import SecretUnavailable
+    from newsmon.flows.secrets import read_secret_block
+
+    with pytest.raises(SecretUnavailable, match="no Prefect Secret block 'no-such-block' on http://"):
+        read_secret_block("no-such-block")

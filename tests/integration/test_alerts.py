@@ -1,15 +1,20 @@
-"""UN alerts against a real PostgreSQL and a real webhook receiver on 127.0.0.1 (Apprise's json:// channel):
-exact payloads, escaping, exactly once across a killed run and across overlapping runs, failures and retries,
-digests."""
+"""UN alerts against a real PostgreSQL and real receivers on 127.0.0.1 (Apprise's json:// webhook, a Mattermost
+webhook, SMTP mail): exact payloads, hostile titles kept inert as a CommonMark renderer and a mail client would see
+them, line breaks in HTML mail, exactly once across a killed run and across overlapping runs, failures and retries,
+digests, secrets from the environment that nothing prints."""
 
+import logging
+import re
 import subprocess
 import sys
 import threading
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
 from pathlib import Path
 
+from markdown_it import MarkdownIt
 from sqlmodel import select
 
 from newsmon.alerts.deliver import deliver_pending
@@ -17,10 +22,13 @@ from newsmon.alerts.outbox import score_and_queue
 from newsmon.alerts.receiver import WebhookReceiver
 from newsmon.alerts.settings import AlertSettings, Channel
 from newsmon.model import Article
+from newsmon.parsers import parser_for
 from newsmon.storage.articles import store_article
 from newsmon.storage.engine import session
+from newsmon.storage.feeds import ensure_source
 from newsmon.storage.models import Alert, ArticleRelevance
 from newsmon.storage.outbox import list_alerts
+from tests.mail_receiver import MailReceiver
 
 ROOT = Path(__file__).resolve().parents[2]
 PUBLISHED = datetime(2026, 11, 22, 6, 30, tzinfo=UTC)
@@ -40,8 +48,11 @@ def settings_for(*channels: Channel) -> AlertSettings:
 
 
 def store(engine, article: Article, settings: AlertSettings, fetched_at: datetime | None = None) -> str:
+    """Store as a run does: the outlet's sources row (its display name), the article, its relevance and alerts."""
     with session(engine) as s:
         now = fetched_at or datetime.now(UTC)
+        outlet = parser_for(article.outlet)
+        ensure_source(s, article.outlet, outlet.name, article.outlet, outlet.zone.key)
         result = store_article(s, article, None, now, "test")
         score_and_queue(s, result.id, article, result.outcome, settings, now)
     return result.outcome
@@ -59,8 +70,9 @@ def test_one_alert_per_article_and_channel_with_the_exact_payload(db):
             "version": "1.0",
             "title": "[UN core] 安理会就乌克兰局势举行紧急会议",
             "message": "**安理会就乌克兰局势举行紧急会议**\n"
-            "bbc · 2026\\-11\\-22 14:30 \\+08 · UN core: Security Council\n"
-            "> 联合国安理会星期五举行紧急会议，讨论乌克兰局势。\n"
+            "BBC News 中文 · 2026-11-22 14:30 Singapore time (UTC+8)\n"
+            "UN core: Security Council · article id 1\n\n"
+            "> “联合国安理会星期五举行紧急会议，讨论乌克兰局势。”\n\n"
             "<https://www.bbc.com/zhongwen/simp/world-60000001>",
             "attachments": [],
             "type": "info",
@@ -71,17 +83,87 @@ def test_one_alert_per_article_and_channel_with_the_exact_payload(db):
         assert relevance.level == "none" and relevance.model.startswith("un-")
 
 
-def test_hostile_titles_cannot_inject_markup_or_links(db):
-    hostile = "安理会 **紧急** [点我](http://evil.example) <script>alert(1)</script> @everyone"
-    with WebhookReceiver() as receiver:
-        settings = settings_for(Channel("md", receiver.url, "markdown"), Channel("web", receiver.url, "html"))
-        store(db, un_article(title=hostile, url="javascript:alert(1)"), settings)
-        assert deliver_pending(db, settings).sent == 2
-        markdown, html = (m["json"]["message"] for m in receiver.received)
-    assert "[点我](http" not in markdown and r"\[点我\]\(http://evil\.example\)" in markdown
-    assert r"\*\*紧急\*\*" in markdown and r"\<script\>" in markdown and r"\@everyone" in markdown
-    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "javascript:" not in markdown + html  # only http(s) links go out
+HOSTILE = "安理会 <b>紧急</b> *bold* [x](https://phish.example) @everyone 2020-11-24"
+HOSTILE_SHOWN = "安理会 <b>紧急</b> *bold* [x](https://phish.example) @\u200beveryone 2020-11-24"  # as a reader sees it
+ARTICLE_URL = "https://www.bbc.com/zhongwen/simp/world-60000001"
+
+
+class Markup(HTMLParser):
+    """The elements and the text a piece of HTML shows."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.text = ""
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text += data
+
+    def links(self) -> list[str]:
+        return [attrs.get("href", "") for tag, attrs in self.tags if tag == "a"]
+
+    def count(self, tag: str) -> int:
+        return sum(1 for name, _ in self.tags if name == tag)
+
+
+def assert_inert(html: str) -> None:
+    """The hostile title shows as the text it is: the one link is the article's, the one bold is the headline."""
+    shown = Markup(html)
+    assert HOSTILE_SHOWN in shown.text
+    assert shown.links() == [ARTICLE_URL]
+    assert shown.count("b") + shown.count("strong") == 1 and shown.count("em") + shown.count("i") == 0
+    assert not re.search(r"@(everyone|here|channel|all)\b", shown.text)  # no service sees a mention
+
+
+def test_hostile_titles_stay_inert_as_readers_see_them_through_apprise(db):
+    with WebhookReceiver() as receiver, WebhookReceiver() as mattermost, MailReceiver() as mail:
+        mailto = f"mailto://127.0.0.1:{mail.port}?mode=insecure&from=newsmon@example.org&to=team@example.org"
+        settings = settings_for(
+            Channel("md", receiver.url, "markdown"), Channel("web", receiver.url, "html"),
+            Channel("plain", receiver.url, "text"), Channel("chat", f"mmost://127.0.0.1:{mattermost.port}/hooktoken"),
+            Channel("mail", mailto, "markdown"),
+        )
+        store(db, un_article(title=HOSTILE), settings)
+        store(db, un_article(2, title=HOSTILE, url="javascript:alert(1)"), settings)  # only http(s) links go out
+        assert deliver_pending(db, settings).sent == 10
+        markdown, markdown_2, html, html_2, text, text_2 = ((m["json"]["title"], m["json"]["message"])
+                                                            for m in receiver.received)  # channel by channel
+    # the title field is plain text (a subject line, a header), with mentions broken
+    assert {title for title, _ in (markdown, html, text)} == {f"[UN core] {HOSTILE_SHOWN}"}
+    assert "2020-11-24" in markdown[1] and "\\-" not in markdown[1]  # no backslashes in dates
+    assert_inert(MarkdownIt("commonmark").render(markdown[1]))
+    assert_inert(html[1])
+    assert HOSTILE_SHOWN in text[1].splitlines()
+    # Mattermost has no title field: Apprise would fold the title into the Markdown unescaped, so it gets none
+    chat = mattermost.received[0]
+    assert chat["path"] == "/hooks/hooktoken" and chat["json"]["text"] == markdown[1]
+    # mail: Apprise turns the Markdown into HTML (Python-Markdown), as the mail client shows it
+    assert_inert(mail.messages[0].get_body(("html",)).get_content())
+    for _, body in (markdown_2, html_2, text_2):
+        assert "javascript:" not in body and ARTICLE_URL not in body
+
+
+def test_html_mail_keeps_its_lines(db):
+    with MailReceiver() as mail:
+        mailto = f"mailto://127.0.0.1:{mail.port}?mode=insecure&from=newsmon@example.org&to=team@example.org"
+        settings = settings_for(Channel("mail", mailto, "html"))
+        store(db, un_article(), settings)
+        assert deliver_pending(db, settings).sent == 1
+    message = mail.messages[0]
+    assert message["Subject"] == "[UN core] 安理会就乌克兰局势举行紧急会议"
+    html = message.get_body(("html",)).get_content()
+    assert re.search(r"<b>安理会就乌克兰局势举行紧急会议</b><br>\s*BBC News 中文 · 2026-11-22 14:30 Singapore time "
+                     r"\(UTC\+8\)<br>\s*UN core: Security Council · article id 1</p>", html), html
+    assert "<blockquote>“联合国安理会星期五举行紧急会议，讨论乌克兰局势。”</blockquote>" in html
+    plain = message.get_body(("plain",)).get_content().splitlines()  # the alternative for text-only clients
+    assert [line.strip() for line in plain if line.strip()][:3] == [
+        "安理会就乌克兰局势举行紧急会议", "BBC News 中文 · 2026-11-22 14:30 Singapore time (UTC+8)",
+        "UN core: Security Council · article id 1",
+    ]
 
 
 def test_a_run_killed_after_storing_sends_on_the_next_run_and_only_once(db, database_url):
@@ -138,7 +220,9 @@ def test_a_revision_does_not_alert_again_but_another_outlet_does(db):
         assert store(db, revised, settings, first + timedelta(minutes=5)) == "updated"
         assert store(db, un_article(outlet="voa"), settings) == "new"  # the same story from a second outlet
         assert deliver_pending(db, settings).sent == 2
-        assert [m["json"]["message"].splitlines()[1].split(" · ")[0] for m in receiver.received] == ["bbc", "voa"]
+        assert [m["json"]["message"].splitlines()[1].split(" · ")[0] for m in receiver.received] == [
+            "BBC News 中文", "美国之音 VOA 中文"
+        ]
 
 
 def test_a_failing_channel_keeps_its_alerts_with_the_error_and_retries_them(db):
@@ -150,7 +234,7 @@ def test_a_failing_channel_keeps_its_alerts_with_the_error_and_retries_them(db):
         with session(db) as s:
             failed = {a.channel: a for a, _ in list_alerts(s, "failed")}
         assert failed["hook"].attempts == 1 and "refused" in failed["hook"].last_error
-        assert "not an Apprise URL" in failed["bad"].last_error
+        assert "not an Apprise URL Apprise can use (notaservice://…)" in failed["bad"].last_error
         receiver.status = 200
         report = deliver_pending(db, settings)
         assert (report.sent, report.failed) == (1, 1) and len(receiver.received) == 1
@@ -204,3 +288,52 @@ def test_rescore_redoes_what_another_lexicon_scored_and_alerts_nothing(db):
     text = explain(db, 1)
     assert "level core" in text and "a UN body is named in the title" in text
     assert "[title] title, Security Council" in text
+
+
+def test_channel_urls_from_the_environment_and_no_secret_shown_anywhere(
+    db, tmp_path, monkeypatch, capsys, caplog, use_settings
+):
+    from newsmon.cli import main
+    from newsmon.sources import load_registry
+
+    token, password = "tok-9f8e7d6c5b4a", "pw-Zq81x-secret"
+    monkeypatch.setenv("HOOK_TOKEN", token)
+    monkeypatch.setenv("MAIL_PASSWORD", password)
+    monkeypatch.delenv("UNSET_TOKEN", raising=False)
+    caplog.set_level(logging.DEBUG, logger="apprise")  # what an operator debugging Apprise would see
+    with WebhookReceiver() as hook, WebhookReceiver(status=500) as down, MailReceiver() as mail:
+        mailto = f"mailto://newsmon:${{MAIL_PASSWORD}}@127.0.0.1:{mail.port}?mode=insecure&from=n@example.org&to=a@example.org"
+        registry = tmp_path / "sources.toml"
+        registry.write_text(f"""
+[alerts]
+channels = [
+  {{ name = "hook", url = "{hook.url}/${{HOOK_TOKEN}}" }},
+  {{ name = "mail", url = "{mailto}", format = "html" }},
+  {{ name = "down", url = "json://newsmon:${{HOOK_TOKEN}}@127.0.0.1:{down.port}/alerts/${{HOOK_TOKEN}}" }},
+  {{ name = "unset", url = "json://127.0.0.1:{down.port}/${{UNSET_TOKEN}}" }},
+]
+""", encoding="utf-8")
+        use_settings(sources_path=registry)
+        store(db, un_article(), load_registry().alerts)
+        assert main(["alerts", "retry"]) == 1  # two channels fail
+        # the secrets were used: the webhook got its token, the mail server the password
+        assert [m["path"] for m in hook.received] == [f"/alerts/{token}"]
+        assert mail.logins == [("newsmon", password)] and len(mail.messages) == 1
+        assert main(["alerts", "list"]) == 0
+        assert main(["alerts", "channels"]) == 0
+        assert main(["alerts", "test", "down"]) == 1
+        assert main(["alerts", "test", "unset"]) == 1
+        monkeypatch.delenv("HOOK_TOKEN")
+        assert main(["alerts", "channels"]) == 0
+    printed = capsys.readouterr()
+    with session(db) as s:
+        errors = {a.channel: a.last_error or "" for a in s.exec(select(Alert))}
+    everything = printed.out + printed.err + caplog.text + "".join(errors.values())
+    assert token not in everything and password not in everything
+    assert "sent" in printed.out and f"json://newsmon:****@127.0.0.1:{down.port}/alerts/***" in printed.out
+    assert "environment MAIL_PASSWORD: mailto://newsmon:****@127.0.0.1" in printed.out
+    assert "cannot send now: environment variable HOOK_TOKEN is not set" in printed.out  # once it is gone
+    assert errors["hook"] == errors["mail"] == ""
+    assert errors["down"].startswith("DeliveryFailed: the service refused the message") and "500" in errors["down"]
+    assert "environment variable UNSET_TOKEN is not set" in errors["unset"]
+    assert "unset: failed: environment variable UNSET_TOKEN is not set" in printed.err
