@@ -74,10 +74,16 @@ def deliver_alerts(since: datetime) -> DeliveryReport:
 
 @flow(name="ingest-source", flow_run_name="ingest-{outlet}")
 def ingest_source(outlet: str, replay_base: str | None = None) -> State:
-    """Poll one outlet's feeds and store its new articles; Failed (with the report) if anything failed."""
+    """Poll one outlet's feeds and store its new articles; Failed (with the report) if anything failed for the
+    first time (known failures failing again are logged, not failed)."""
     run_id = str(flow_run.get_id() or "")
     report = ingest.ingest_outlet(outlet, replay_base, run_id, collect=fetch_feeds, store=store_items)
-    get_run_logger().info(report.line())
+    logger = get_run_logger()
+    logger.info(report.line())
+    for known in report.still_failing_errors:
+        logger.info("still failing: %s", known)
+    for item in report.given_up_items:  # once: a run never tries a given-up item again
+        logger.warning("given up (newsmon failures list --given-up): %s", item)
     if report.errors:
         return Failed(message=str(OutletFailed(report)), data=OutletFailed(report))
     return Completed(message=report.line(), data=report)
@@ -100,7 +106,8 @@ def ingest_all(outlets: list[str] | None = None, replay_base: str | None = None)
     report = ingest.ingest_all(outlets, replay_base, run_outlet=_outlet_subflow, deliver=deliver_alerts)
     create_table_artifact(
         key="ingest-summary", table=report.table(),
-        description="Per outlet: feeds fetched, not modified, failed, items seen, new, updated, duplicates, failed.",
+        description="Per outlet: feeds fetched, not modified, failed, deferred (back-off); items seen, new, updated, "
+        "duplicates, failed (new failures), still failing, given up, deferred (back-off), retried.",
     )
     if report.failed:
         return Failed(message=report.message(), data=RunFailed(report))

@@ -74,6 +74,17 @@ def _parser() -> argparse.ArgumentParser:
 
     cmd = sub.add_parser("status", help="feed health and article counts")
     cmd.set_defaults(handler=cmd_status)
+
+    cmd = sub.add_parser("failures", help="items and posts that failed, live and import: list, retry now, dismiss")
+    cmd.add_argument("action", choices=["list", "retry", "dismiss"])
+    cmd.add_argument("ids", nargs="*", type=int, metavar="ID",
+                     help="failure ids (list shows them); retry without ids: every one not dismissed")
+    cmd.add_argument("--outlet", help="list: only this outlet's")
+    cmd.add_argument("--stage", choices=["live", "import"], help="list: only live polling's, or only imports'")
+    cmd.add_argument("--given-up", action="store_true", help="list: only the ones given up")
+    cmd.add_argument("--all", action="store_true", help="list: the dismissed ones too")
+    cmd.add_argument("--limit", type=int, default=50)
+    cmd.set_defaults(handler=cmd_failures)
     return ap
 
 
@@ -377,6 +388,29 @@ def cmd_search(args) -> int:
     return 0
 
 
+def cmd_failures(args) -> int:
+    from newsmon import failures
+
+    if args.action == "list":
+        found = failures.list_failures(outlet=args.outlet, stage=args.stage, given_up=args.given_up,
+                                       dismissed=args.all, limit=args.limit)
+        print("\n".join(failures.failure_lines(found)) if found else "no failures")
+        return 0
+    if args.action == "retry":
+        result = failures.retry(args.ids or None)
+        print("\n".join(result.lines()))
+        return 1 if result.failed else 0
+    if not args.ids:
+        print("newsmon failures dismiss: give the ids to dismiss (newsmon failures list shows them)", file=sys.stderr)
+        return 2
+    dismissed, unknown = failures.dismiss(args.ids)
+    if dismissed:
+        print(f"dismissed {', '.join(map(str, dismissed))} (kept; newsmon failures list --all shows them)")
+    if unknown:
+        print(f"no unresolved, undismissed failure with id {', '.join(map(str, unknown))}", file=sys.stderr)
+    return 1 if unknown else 0
+
+
 def cmd_status(args) -> int:
     from newsmon.storage.engine import get_engine, session
     from newsmon.storage.feeds import feed_health
@@ -387,6 +421,8 @@ def cmd_status(args) -> int:
             print(f"{outlet:8} {count:>7} articles")
         for feed in feed_health(s):
             state = "ok" if not feed.consecutive_errors else f"{feed.consecutive_errors} errors: {feed.last_error}"
+            if feed.next_poll_at:  # on its back-off
+                state += f"; next poll {feed.next_poll_at.isoformat(timespec='minutes')}"
             last = feed.last_success_at.isoformat(timespec="minutes") if feed.last_success_at else "never"
             print(f"  {feed.outlet:8} {feed.url}\n           last success {last}; {state}")
     return 0

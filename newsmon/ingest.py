@@ -20,6 +20,7 @@ from newsmon.alerts.deliver import DeliveryReport, Sender, alert_facts, deliver_
 from newsmon.alerts.message import items_markdown
 from newsmon.alerts.outbox import score_and_queue
 from newsmon.alerts.secrets import SecretLookup
+from newsmon.failure_policy import FailurePolicy
 from newsmon.fetch import Fetcher, FetchResult, Politeness, decode_html
 from newsmon.model import Article, ParseError, RawInput, Reason, Stage
 from newsmon.parsers import OutletParser
@@ -29,11 +30,14 @@ from newsmon.storage.articles import find_article, store_article
 from newsmon.storage.engine import get_engine, session
 from newsmon.storage.failures import (
     failure_raw_input,
+    gave_up_now,
+    live_failures,
     pending_item_failures,
     record_item_failure,
     resolve_item_failure,
 )
-from newsmon.storage.feeds import ensure_feed, ensure_source, feed_validators, log_fetch, record_feed_result
+from newsmon.storage.feeds import ensure_feed, ensure_source, feed_due, feed_validators, log_fetch, record_feed_result
+from newsmon.storage.models import ItemFailure
 from newsmon.storage.outbox import alerts_created_since
 
 ITEM_WORKERS = 4
@@ -41,32 +45,54 @@ ITEM_WORKERS = 4
 
 @dataclass
 class OutletReport:
+    """One outlet's run. Every item is accounted for: items_seen (today's feeds) + retried (earlier failures not
+    in them) = new + updated + duplicates + failed + still_failing + given_up + deferred. `errors` are the new
+    failures (an item failing for the first time, a feed starting to fail): only they fail the run; known ones
+    failing again are in `still_failing_errors`, the items given up this run in `given_up_items`."""
+
     outlet: str
     feeds_fetched: int = 0
     not_modified: int = 0
-    feeds_failed: int = 0
+    feeds_failed: int = 0  # new and known failures alike
+    feeds_deferred: int = 0  # failing feeds left alone until their back-off is over
     items_seen: int = 0
     new: int = 0
     updated: int = 0
     duplicates: int = 0
-    failed: int = 0
+    failed: int = 0  # items failing for the first time
+    still_failing: int = 0  # known failures tried again and failing again
+    given_up: int = 0  # known failures failing once too often: given up now
+    deferred: int = 0  # items of today's feeds whose failure waits for its next attempt, or was given up or dismissed
     retried: int = 0
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
+    still_failing_errors: list[str] = field(default_factory=list)
+    given_up_items: list[str] = field(default_factory=list)
+
+    @property
+    def accounted(self) -> bool:
+        outcomes = self.new + self.updated + self.duplicates + self.failed + self.still_failing + self.given_up
+        return self.items_seen + self.retried == outcomes + self.deferred
 
     def line(self) -> str:
+        more = [f"{count} {what}" for count, what in [
+            (self.feeds_deferred, "feeds deferred"), (self.still_failing, "still failing"),
+            (self.given_up, "given up"), (self.deferred, "deferred"),
+        ] if count]
         return (
             f"{self.outlet}: {self.feeds_fetched} feeds fetched, {self.not_modified} not modified, "
             f"{self.feeds_failed} feeds failed, {self.items_seen} items, {self.new} new, {self.updated} updated, "
-            f"{self.duplicates} duplicates, {self.failed} failed ({self.seconds:.1f} s)"
+            f"{self.duplicates} duplicates, {self.failed} failed{''.join(', ' + m for m in more)} "
+            f"({self.seconds:.1f} s)"
         )
 
     def row(self) -> dict:
         return {
             "outlet": self.outlet, "feeds_fetched": self.feeds_fetched, "not_modified": self.not_modified,
-            "feeds_failed": self.feeds_failed, "items_seen": self.items_seen, "new": self.new,
-            "updated": self.updated, "duplicates": self.duplicates, "failed": self.failed, "retried": self.retried,
-            "seconds": round(self.seconds),
+            "feeds_failed": self.feeds_failed, "feeds_deferred": self.feeds_deferred, "items_seen": self.items_seen,
+            "new": self.new, "updated": self.updated, "duplicates": self.duplicates, "failed": self.failed,
+            "still_failing": self.still_failing, "given_up": self.given_up, "deferred": self.deferred,
+            "retried": self.retried, "seconds": round(self.seconds),
             "errors": "; ".join(self.errors[:3]) + (" …" if len(self.errors) > 3 else ""),
         }
 
@@ -90,8 +116,14 @@ class RunReport:
         return [report for report in self.outlets if report.errors]
 
     def message(self) -> str:
-        errors = sum(r.failed + r.feeds_failed for r in self.outlets)
-        text = f"{sum(r.new for r in self.outlets)} new, {errors} errors, {self.delivery.sent} alerts sent"
+        """New failures are errors; known ones failing again and items given up are counted after them."""
+        errors = sum(len(r.errors) for r in self.outlets)
+        text = f"{sum(r.new for r in self.outlets)} new, {errors} errors"
+        if still_failing := sum(len(r.still_failing_errors) for r in self.outlets):
+            text += f", {still_failing} still failing"
+        if given_up := sum(r.given_up for r in self.outlets):
+            text += f", {given_up} given up"
+        text += f", {self.delivery.sent} alerts sent"
         if self.delivery.failed:
             text += f", {self.delivery.failed} alerts failed"
         if self.failed:
@@ -109,11 +141,12 @@ class RunReport:
         return rows + [{"outlet": "total", **totals, "seconds": round(self.seconds), "errors": ""}]
 
     def summary_lines(self) -> list[str]:
-        """The run as a terminal table, then every error."""
+        """The run as a terminal table (failed: everything that failed this run), then the new failures, the
+        items given up and the known failures failing again."""
         columns = ["outlet", "feeds", "not_mod", "items", "new", "updated", "dups", "failed"]
         rows: list[list] = [
             [r.outlet, r.feeds_fetched, r.not_modified, r.items_seen, r.new, r.updated, r.duplicates,
-             r.failed + r.feeds_failed]
+             r.failed + r.still_failing + r.given_up + r.feeds_failed]
             for r in self.outlets
         ]
         rows.append(["total"] + [sum(row[i] for row in rows) for i in range(1, len(columns))])
@@ -124,7 +157,12 @@ class RunReport:
             )
             for row in [columns, *rows]
         ]
-        return lines + [f"  ! {r.outlet}: {error}" for r in self.outlets for error in r.errors]
+        return (
+            lines
+            + [f"  ! {r.outlet}: {error}" for r in self.outlets for error in r.errors]
+            + [f"  ! {r.outlet}: given up: {item}" for r in self.outlets for item in r.given_up_items]
+            + [f"  ~ {r.outlet}: still failing: {error}" for r in self.outlets for error in r.still_failing_errors]
+        )
 
 
 class ItemFailed(Exception):
@@ -150,16 +188,21 @@ def make_fetcher(registry: Registry, replay_base: str | None = None) -> Fetcher:
 
 
 def collect_items(outlet: str, replay_base: str | None = None, run_id: str | None = None) -> Collected:
-    """Fetch every feed of the outlet (conditional GET): today's items plus the ones that failed before."""
+    """Fetch every feed of the outlet that is due (conditional GET): today's items, less those whose failure waits
+    for its next attempt (or was given up or dismissed), plus the earlier failures due again."""
     registry = load_registry()
     source = registry.sources[outlet]
     engine = get_engine()
     report = OutletReport(outlet)
     with make_fetcher(registry, replay_base) as fetcher:
-        items = _poll_feeds(source, fetcher, engine, report, run_id)
-    retries = _retry_items(source, engine, items)
+        items = _poll_feeds(source, fetcher, engine, report, run_id, registry.failures)
+    with session(engine) as s:
+        failures = live_failures(s, source.key)
+    todays = [item for item in items if item.key not in failures.waiting]
+    report.deferred = len(items) - len(todays)
+    retries = _retry_items(failures.due, items)
     report.retried = len(retries)
-    return Collected(items + retries, report)
+    return Collected(todays + retries, report)
 
 
 def store_items(
@@ -178,9 +221,39 @@ def store_items(
         elif outcome == "failed":
             report.failed += 1
             report.errors.append(f"item {item.key}: {error}")
+        elif outcome == "still_failing":
+            report.still_failing += 1
+            report.still_failing_errors.append(f"item {item.key}: {error}")
+        elif outcome == "given_up":
+            report.given_up += 1
+            report.given_up_items.append(f"item {item.key}: {error}")
         else:
             setattr(report, outcome, getattr(report, outcome) + 1)
     return report
+
+
+def retry_failures(ids: list[int] | None = None, replay_base: str | None = None) -> list[OutletReport]:
+    """Try failed items again now, whatever their back-off, through store_items: the live failures with these
+    ids (given up or dismissed too), or every open one. One report per outlet; an outlet no longer in the
+    registry, or a failure kept without its feed item, is an error of its report."""
+    registry = load_registry()
+    with session(get_engine()) as s:
+        failures = pending_item_failures(s, ids=ids)
+    by_outlet: dict[str, list[FeedItem]] = {}
+    reports: dict[str, OutletReport] = {}
+    for failure in failures:
+        report = reports.setdefault(failure.outlet, OutletReport(failure.outlet))
+        raw = failure_raw_input(failure)
+        if failure.outlet not in registry.sources:
+            report.errors.append(f"failure {failure.id}: outlet {failure.outlet} is not in {registry.path}")
+        elif raw is None or raw.kind != "feed_item":
+            report.errors.append(f"failure {failure.id}: kept without its feed item, cannot be retried")
+        else:
+            by_outlet.setdefault(failure.outlet, []).append(FeedItem.from_raw(raw.content))
+    for outlet, items in by_outlet.items():
+        reports[outlet].retried = len(items)
+        store_items(outlet, items, reports[outlet], replay_base)
+    return list(reports.values())
 
 
 def deliver_alerts(
@@ -240,14 +313,20 @@ def ingest_all(
 # --- inside the steps --------------------------------------------------------------------------------------------
 
 
-def _poll_feeds(source: Source, fetcher: Fetcher, engine: Engine, report: OutletReport, run_id) -> list[FeedItem]:
+def _poll_feeds(
+    source: Source, fetcher: Fetcher, engine: Engine, report: OutletReport, run_id, policy: FailurePolicy
+) -> list[FeedItem]:
     with session(engine) as s:
         ensure_source(s, source.key, source.name, source.parser_key, source.time_zone)
     items: dict[str, FeedItem] = {}
     for url in source.feeds:
         with session(engine) as s:
             ensure_feed(s, source.key, url)
+            due = feed_due(s, url)
             etag, last_modified = feed_validators(s, url)
+        if not due:
+            report.feeds_deferred += 1
+            continue
         started = datetime.now(UTC)
         result = fetcher.get(url, etag=etag, last_modified=last_modified)
         error, feed_items = result.error, []
@@ -258,13 +337,17 @@ def _poll_feeds(source: Source, fetcher: Fetcher, engine: Engine, report: Outlet
                 error = str(exc)
         with session(engine) as s:
             _log_fetch(s, source, "feed", started, result, error, run_id)
-            record_feed_result(
+            feed = record_feed_result(
                 s, url, ok=error is None, status_code=result.status, error=error, etag=result.etag,
                 last_modified=result.last_modified, not_modified=result.not_modified, items_seen=len(feed_items),
+                policy=policy,
             )
         if error:
             report.feeds_failed += 1
-            report.errors.append(f"feed {url}: {error}")
+            if feed.consecutive_errors == 1:  # it starts failing: that fails the run
+                report.errors.append(f"feed {url}: {error}")
+            else:
+                report.still_failing_errors.append(f"feed {url} ({feed.consecutive_errors} in a row): {error}")
             continue
         report.feeds_fetched += 1
         report.not_modified += result.not_modified
@@ -274,18 +357,17 @@ def _poll_feeds(source: Source, fetcher: Fetcher, engine: Engine, report: Outlet
     return list(items.values())
 
 
-def _retry_items(source: Source, engine: Engine, seen: list[FeedItem]) -> list[FeedItem]:
-    """Items that failed on an earlier run and are not in today's feeds: tried again from their stored copy."""
+def _retry_items(due: list[ItemFailure], seen: list[FeedItem]) -> list[FeedItem]:
+    """Failures due for another attempt whose items are not in today's feeds: tried again from their stored copy."""
     keys = {item.key for item in seen}
-    with session(engine) as s:
-        raws = [(f.item_key, failure_raw_input(f)) for f in pending_item_failures(s, source.key)]
-    return [FeedItem.from_raw(raw.content) for key, raw in raws if raw and raw.kind == "feed_item" and key not in keys]
+    raws = [failure_raw_input(f) for f in due if f.item_key not in keys]
+    return [FeedItem.from_raw(raw.content) for raw in raws if raw and raw.kind == "feed_item"]
 
 
 def _process_item(
     source: Source, item: FeedItem, fetcher: Fetcher, engine: Engine, registry: Registry, run_id
 ) -> tuple[str, str | None]:
-    """(new|updated|duplicate|older, None), or the failure recorded: (failed, why)."""
+    """(new|updated|duplicate|older, None), or the failure recorded: (failed|still_failing|given_up, why)."""
     parser = source.parser
     try:
         if not item.link:
@@ -296,6 +378,8 @@ def _process_item(
         page = None
         if parser.needs_page(item):
             if _already_stored(source, parser, item, engine):
+                with session(engine) as s:  # stored meanwhile (another feed, an import): a failure of it is over
+                    resolve_item_failure(s, source.key, item.key)
                 return "duplicate", None
             page, raw = _fetch_page(source, item.link, fetcher, engine, run_id)
         try:
@@ -314,9 +398,13 @@ def _process_item(
         return result.outcome, None
     except ItemFailed as failure:
         with session(engine) as s:
-            record_item_failure(s, source.key, item.key, item.link, failure.stage, str(failure), item.raw(),
-                                failure.reason)
-        return "failed", f"{failure.stage}: {failure}"
+            recorded = record_item_failure(s, source.key, item.key, item.link, failure.stage, str(failure),
+                                           item.raw(), failure.reason, registry.failures)
+            attempts, given_up = recorded.attempts, gave_up_now(recorded)
+        why = f"{failure.stage}: {failure}"
+        if attempts == 1:
+            return "failed", why
+        return ("given_up", f"{why} (after {attempts} attempts)") if given_up else ("still_failing", why)
 
 
 def _already_stored(source: Source, parser: OutletParser, item: FeedItem, engine: Engine) -> bool:

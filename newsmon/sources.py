@@ -1,6 +1,6 @@
 """The source registry (sources.toml): what is the deployment's, per source: feeds, which parser, politeness, extra
-hosts, and the alert channels. What is the outlet's own (display name, hosts, zone, id rules, layouts) is declared
-once, on its parser class."""
+hosts; the alert channels; the failure policy (newsmon.failure_policy). What is the outlet's own (display name,
+hosts, zone, id rules, layouts) is declared once, on its parser class."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 
 from newsmon import settings
 from newsmon.alerts.settings import AlertSettings, alert_settings
+from newsmon.failure_policy import FailurePolicy, failure_policy
 from newsmon.fetch import Politeness
 from newsmon.parsers import PARSERS, OutletParser, parser_for
 from newsmon.parsers.urls import host_of
@@ -53,6 +54,7 @@ class Registry:
     user_agent: str
     path: Path
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    failures: FailurePolicy = field(default_factory=FailurePolicy)
 
     def select(self, keys: list[str] | None) -> list[Source]:
         unknown = set(keys or ()) - set(self.sources)
@@ -91,5 +93,5 @@ def load_registry(path: Path | None = None) -> Registry:
                              f"known: {', '.join(sorted(PARSERS))}")
         sources[key] = source
     return Registry(sources=sources, user_agent=data.get("user_agent", "newsmon/0.1"), path=path,
-                    alerts=alert_settings(data))
+                    alerts=alert_settings(data), failures=failure_policy(data, path))
 

@@ -1,4 +1,4 @@
-"""Sources, feeds with their health and validators, and the fetch log.
+"""Sources, feeds with their health (and back-off) and validators, and the fetch log.
 Plain functions taking a Session; the caller commits."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, select
 
+from newsmon.failure_policy import DUE_EARLY, FailurePolicy
 from newsmon.storage.models import Feed, FetchLog, Source
 from newsmon.storage.rows import strip_nul
 
@@ -48,6 +49,13 @@ def feed_validators(session: Session, url: str) -> tuple[str | None, str | None]
     return etag, last_modified
 
 
+def feed_due(session: Session, url: str) -> bool:
+    """Whether a feed is to be polled now: it is not failing, or its back-off is over."""
+    next_poll_at = col(Feed.next_poll_at)
+    due = sa.or_(next_poll_at.is_(None), next_poll_at <= sa.func.now() + DUE_EARLY)
+    return bool(session.exec(select(due).where(Feed.url == url)).first())
+
+
 def record_feed_result(
     session: Session,
     url: str,
@@ -59,8 +67,10 @@ def record_feed_result(
     last_modified: str | None,
     not_modified: bool,
     items_seen: int,
+    policy: FailurePolicy | None = None,
 ) -> Feed:
-    """Update a feed's health after a fetch. A 304 counts as success and keeps the old validators."""
+    """Update a feed's health after a fetch. A 304 counts as success and keeps the old validators. With a policy,
+    a failing feed is not polled again before its back-off is over (none: at the next run)."""
     feed = session.exec(select(Feed).where(Feed.url == url).with_for_update()).one()
     feed.last_fetched_at = sa.func.now()  # type: ignore[assignment]  # a SQL expression, evaluated by the UPDATE
     feed.last_status = status_code
@@ -71,9 +81,13 @@ def record_feed_result(
         if not not_modified:
             feed.etag, feed.last_modified = strip_nul(etag), strip_nul(last_modified)
         feed.items_seen_total += items_seen
+        feed.next_poll_at = None
     else:
         feed.consecutive_errors += 1
         feed.last_error = strip_nul(error)
+        if policy is not None:
+            backoff = policy.backoff(feed.consecutive_errors)
+            feed.next_poll_at = sa.func.now() + backoff  # type: ignore[assignment]  # evaluated by the UPDATE
     session.flush()
     session.refresh(feed)
     return feed

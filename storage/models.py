@@ -43,6 +43,7 @@ class Feed(SQLModel, table=True):
     consecutive_errors: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
     last_error: str | None = Field(default=None, sa_type=Text)
     items_seen_total: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
+    next_poll_at: datetime | None = None  # a failing feed is skipped until then (its back-off)
 
 
 class FetchLog(SQLModel, table=True):
@@ -128,7 +129,8 @@ class RawInput(SQLModel, table=True):
 
 
 class ItemFailure(SQLModel, table=True):
-    """A feed item that did not make it into articles; kept so the next run can retry it."""
+    """A feed item (or archived post) that did not make it into articles; kept with its raw input, for runs to retry
+    on a back-off until it is given up, and for the operator (newsmon failures list | retry | dismiss)."""
 
     __tablename__ = "item_failures"
     __table_args__ = (
@@ -151,6 +153,9 @@ class ItemFailure(SQLModel, table=True):
     first_failed_at: datetime
     last_failed_at: datetime
     resolved_at: datetime | None = None
+    next_attempt_at: datetime | None = None  # live polling retries it from then on (None: at the next run)
+    given_up_at: datetime | None = None  # too many attempts, or too old: kept and listed, no longer retried
+    dismissed_at: datetime | None = None  # by the operator: kept, no longer retried, hidden from the list
 
 
 class ArticleRelevance(SQLModel, table=True):

@@ -133,13 +133,19 @@ def import_archives(
 
 
 def retry_failed(
-    engine: Engine | None = None, *, fmt: str = "auto", outlet: str | None = None, max_post_bytes: int = MAX_POST_BYTES
+    engine: Engine | None = None,
+    *,
+    fmt: str = "auto",
+    outlet: str | None = None,
+    max_post_bytes: int = MAX_POST_BYTES,
+    ids: list[int] | None = None,
 ) -> ImportReport:
-    """Parse and store again every open import failure: from its kept raw text, else from where it was read.
-    What fails again stays open, with one more attempt counted; the rest is resolved."""
+    """Parse and store again every open import failure that is not dismissed (or the ones with these ids): from
+    its kept raw text, else from where it was read. What fails again stays open, with one more attempt counted;
+    the rest is resolved."""
     engine = engine or get_engine()
     with session(engine) as s:
-        failures = pending_item_failures(s, imports=True)
+        failures = pending_item_failures(s, imports=True, ids=ids)
     reader = Reader(max_post_bytes)
     records: list[Post | Failure] = []
     for failure in failures:

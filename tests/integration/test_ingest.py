@@ -93,8 +93,11 @@ def test_bad_input_is_recorded_and_retried_without_stopping_the_rest(db, replay,
     assert any(f.url is None and "no link" in f.error for f in failures.values())
     assert feed.consecutive_errors == 1 and "not an RSS" in feed.last_error
 
+    with db.begin() as conn:  # their back-off is over (tests/integration/test_failures.py tests the back-off)
+        conn.exec_driver_sql("UPDATE item_failures SET next_attempt_at = now()")
     again = run(registry, replay)["faults"]
-    assert again.new == 0
+    assert again.new == 0 and again.errors == []  # known failures failing again: counted, not new errors
+    assert again.still_failing == report.failed and again.accounted
     with session(db) as s:
         retried = {f.url: f for f in s.exec(select(models.ItemFailure)).all()}
     assert retried[pages["not_found"]["url"]].attempts == 2  # tried again on the next run, still failing

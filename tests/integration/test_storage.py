@@ -203,7 +203,7 @@ def test_migrations_are_idempotent_and_match_the_models(db):
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     upgrade(db)
     upgrade(db)
-    assert current_revision(db) == head == head_revision() == "0005"
+    assert current_revision(db) == head == head_revision() == "0006"
     with db.connect() as conn:
         assert conn.scalar(sa.text("SELECT count(*) FROM alembic_version")) == 1
         assert compare_metadata(MigrationContext.configure(conn), SQLModel.metadata) == []
@@ -228,7 +228,8 @@ def test_item_failure_upsert_resolve_and_retry_raw(db):
         assert resolve_item_failure(s, "bbc", "guid-1") is False
         assert pending_item_failures(s, "bbc") == []
         reopened = record_item_failure(s, "bbc", "guid-1", "https://a/1", "store", "boom", None)
-    assert (reopened.attempts, reopened.resolved_at) == (3, None)
+    assert (reopened.attempts, reopened.resolved_at) == (1, None)  # failing after a success: a new failure
+    assert reopened.first_failed_at > first.first_failed_at
     with session(db) as s:
         assert failure_raw_input(record_item_failure(s, "bbc", "k2", None, "page", "x", None)) is None
 
