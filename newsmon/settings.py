@@ -1,13 +1,15 @@
 """newsmon's settings, read from the environment in this one place.
 
-| variable              | setting        | default                                                        |
-|-----------------------|----------------|----------------------------------------------------------------|
-| NEWSMON_HOME          | home           | the per-user data directory (~/.local/share/newsmon on Linux)  |
-| DATABASE_URL          | database_url   | none: an embedded PostgreSQL in HOME/pgdata                    |
-| NEWSMON_SOURCES       | sources_path   | HOME/sources.toml if it exists, else the packaged registry     |
-| NEWSMON_UN_LEXICON    | lexicon_path   | HOME/un_lexicon.toml if it exists, else the packaged lexicon   |
-| NEWSMON_RSSHUB_BASE   | rsshub_base    | `rsshub_base` of the registry file                             |
-| PREFECT_HOME          | prefect_home   | HOME/prefect                                                   |
+| variable                | setting         | default                                                          |
+|-------------------------|-----------------|------------------------------------------------------------------|
+| NEWSMON_HOME            | home            | the per-user data directory (~/.local/share/newsmon on Linux)    |
+| DATABASE_URL            | database_url    | none: an embedded PostgreSQL in HOME/pgdata                      |
+| NEWSMON_SOURCES         | sources_path    | HOME/sources.toml if it exists, else the packaged registry       |
+| NEWSMON_UN_LEXICON      | lexicon_path    | HOME/un_lexicon.toml if it exists, else the packaged lexicon     |
+| NEWSMON_RSSHUB_BASE     | rsshub_base     | `rsshub_base` of the registry file                               |
+| PREFECT_HOME            | prefect_home    | HOME/prefect                                                     |
+| NEWSMON_DB_IDLE_MINUTES | db_idle_minutes | 30: an embedded server a command started stops when idle so long |
+| NEWSMON_OPERATOR_URL    | operator_url    | `[operator] url` of the registry: operator alerts (Apprise URL)  |
 
 Paths may start with `~`. Code asks `current()`; a demo or a test runs with other settings inside `use(...)`.
 """
@@ -33,6 +35,8 @@ class Settings:
     lexicon_path: Path | None  # None: the lexicon packaged with newsmon.relevance
     prefect_home: Path
     rsshub_base: str | None = None
+    db_idle_minutes: float = 30.0
+    operator_url: str | None = None  # None: the registry's [operator] url, if any
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -45,6 +49,8 @@ class Settings:
             lexicon_path=_path(env.get("NEWSMON_UN_LEXICON")) or _user_copy(home, "un_lexicon.toml"),
             prefect_home=_path(env.get("PREFECT_HOME")) or home / "prefect",
             rsshub_base=env.get("NEWSMON_RSSHUB_BASE") or None,
+            db_idle_minutes=_positive_minutes(env.get("NEWSMON_DB_IDLE_MINUTES"), 30.0),
+            operator_url=env.get("NEWSMON_OPERATOR_URL") or None,
         )
 
     def demo(self) -> Settings:
@@ -59,6 +65,15 @@ class Settings:
 
 def _path(value: str | None) -> Path | None:
     return Path(value).expanduser().absolute() if value else None
+
+
+def _positive_minutes(value: str | None, default: float) -> float:
+    if not value:
+        return default
+    minutes = float(value)
+    if minutes <= 0:
+        raise ValueError(f"NEWSMON_DB_IDLE_MINUTES must be a positive number of minutes, not {value!r}")
+    return minutes
 
 
 def _user_copy(home: Path, name: str) -> Path | None:

@@ -55,6 +55,7 @@ class Registry:
     path: Path
     alerts: AlertSettings = field(default_factory=AlertSettings)
     failures: FailurePolicy = field(default_factory=FailurePolicy)
+    operator_url: str | None = None  # [operator] url: where `newsmon up`'s Automations tell the operator of failures
 
     def select(self, keys: list[str] | None) -> list[Source]:
         unknown = set(keys or ()) - set(self.sources)
@@ -93,5 +94,6 @@ def load_registry(path: Path | None = None) -> Registry:
                              f"known: {', '.join(sorted(PARSERS))}")
         sources[key] = source
     return Registry(sources=sources, user_agent=data.get("user_agent", "newsmon/0.1"), path=path,
-                    alerts=alert_settings(data), failures=failure_policy(data, path))
+                    alerts=alert_settings(data), failures=failure_policy(data, path),
+                    operator_url=data.get("operator", {}).get("url") or None)
 

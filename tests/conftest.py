@@ -13,6 +13,7 @@ from sqlalchemy.pool import NullPool
 from newsmon import settings
 from newsmon.storage import engine as storage_engine
 from newsmon.storage.models import NEWSMON_TABLES
+from newsmon.storage.server import EmbeddedServer
 
 
 @pytest.fixture(scope="session")
@@ -27,7 +28,8 @@ def database_url(tmp_path_factory) -> Iterator[str]:
         url = test_url.render_as_string(hide_password=False)
         storage_engine.ensure_database(url)
         env.setenv("DATABASE_URL", url)
-    env.setenv("NEWSMON_HOME", str(tmp_path_factory.mktemp("newsmon_home")))
+    home = tmp_path_factory.mktemp("newsmon_home")
+    env.setenv("NEWSMON_HOME", str(home))
     session_settings = settings.use(settings.Settings.from_environ())
     session_settings.__enter__()
     if not server_url:
@@ -38,8 +40,10 @@ def database_url(tmp_path_factory) -> Iterator[str]:
     finally:
         session_settings.__exit__(None, None, None)
         env.undo()
-        if server_url:
-            storage_engine.get_engine(url).dispose()
+        storage_engine.get_engine(url).dispose()
+        if not server_url:  # it would stay up for NEWSMON_DB_IDLE_MINUTES after the tests, as after a command
+            EmbeddedServer(home).stop()
+        else:
             server = test_url.set(database="postgres")
             admin = sa.create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
             with admin.connect() as conn:

@@ -15,6 +15,7 @@ from newsmon.ingest import ingest_outlet
 from newsmon.model import Stage
 from newsmon.parsers.parse import parse_post
 from newsmon.replay import ARCHIVE, ReplayServer
+from newsmon.storage.connect import connect
 from newsmon.storage.engine import session
 from newsmon.storage.failures import pending_item_failures, record_item_failure
 from newsmon.storage.models import Article, ItemFailure, RawInput, Source
@@ -197,7 +198,8 @@ def test_bulk_load_rebuilds_the_search_indexes(db, tmp_path):
     assert {"ix_articles_title_trgm", "ix_articles_body_trgm"} <= names
     with session(db) as s:
         title = s.exec(select(Article.title).order_by(Article.id)).first()
-        assert search_articles(s, title[:4])
+    with connect() as connection:
+        assert search_articles(connection, title[:4])
 
 
 @pytest.mark.parametrize("stage_filter", [True, False])

@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import psutil
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -21,6 +22,7 @@ from newsmon import settings
 from newsmon.model import Article, Image, RawInput
 from newsmon.storage import models
 from newsmon.storage.articles import StoreResult, find_article, get_article, store_article
+from newsmon.storage.connect import SEARCH_INDEXES, connect
 from newsmon.storage.engine import alembic_config, current_revision, database_url, head_revision, session, upgrade
 from newsmon.storage.failures import failure_raw_input, pending_item_failures, record_item_failure, resolve_item_failure
 from newsmon.storage.feeds import (
@@ -33,6 +35,7 @@ from newsmon.storage.feeds import (
 )
 from newsmon.storage.rows import unpack
 from newsmon.storage.search import article_counts, search_articles
+from newsmon.storage.server import EmbeddedServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FETCHED = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
@@ -178,13 +181,13 @@ def test_search_finds_chinese_substring_with_trigram_index(db):
     store(db, make_article(article_id="other", title="台湾选举", paragraphs=["投票率创新高。"]))
     store(db, make_article(outlet="voa", title="联合国大会开幕", paragraphs=["大会在纽约开幕。"]))
 
-    with Session(db) as db_session:
-        hits = search_articles(db_session, "联合国", outlet="bbc")
+    with connect() as connection:
+        hits = search_articles(connection, "联合国", outlet="bbc")
         assert [hit.outlet_article_id for hit in hits] == ["new", "old"]  # newest first
-        assert len(search_articles(db_session, "联合国")) == 3
-        assert len(search_articles(db_session, "联合国", limit=1)) == 1
-        assert search_articles(db_session, "%") == []  # LIKE wildcards are literal
-        assert article_counts(db_session) == {"bbc": 3, "voa": 1}
+        assert len(search_articles(connection, "联合国")) == 3
+        assert len(search_articles(connection, "联合国", limit=1)) == 1
+        assert search_articles(connection, "%") == []  # LIKE wildcards are literal
+        assert article_counts(connection) == {"bbc": 3, "voa": 1}
 
     with db.connect() as conn:
         # under the C ctype pg_trgm sees no letters in Chinese text and extracts nothing
@@ -338,14 +341,34 @@ def test_another_process_attaches_to_the_running_embedded_server(db):
 
 
 @embedded_only
-def test_embedded_server_shared_by_processes_and_stopped_after_the_last(tmp_path):
+def test_embedded_server_shared_by_processes_and_stopped_by_its_watchdog_when_idle(tmp_path):
     home = tmp_path / "home"
     # different runtime dirs, as for a cron job next to a shell, must not split the startup lock
     (tmp_path / "run-a").mkdir(mode=0o700)
     (tmp_path / "run-b").mkdir(mode=0o700)
+    idle = {"NEWSMON_DB_IDLE_MINUTES": "0.1"}  # 6 s
     processes = [
-        run_python(CONNECT, NEWSMON_HOME=str(home), XDG_RUNTIME_DIR=str(tmp_path / f"run-{name}")) for name in "ab"
+        run_python(CONNECT, NEWSMON_HOME=str(home), XDG_RUNTIME_DIR=str(tmp_path / f"run-{name}"), **idle)
+        for name in "ab"
     ]
     assert [finished(process).strip() for process in processes] == ["connected", "connected"]
-    assert (home / "pgdata" / "PG_VERSION").exists()
-    assert not (home / "pgdata" / "postmaster.pid").exists()
+    server = EmbeddedServer(home)
+    try:
+        postmaster = server.running()
+        assert postmaster is not None, "the server outlives the commands that started it"
+        watchdog = server.watchdog_pid.pid()
+        assert watchdog is not None
+        # a command within the idle time attaches to it, and is not cut off
+        assert finished(run_python(CONNECT, NEWSMON_HOME=str(home), **idle)).strip() == "connected"
+        assert server.running() == postmaster
+        psutil.Process(postmaster.pid).wait(timeout=120)  # stopped once idle for 6 s
+        psutil.Process(watchdog).wait(timeout=30)
+        assert not (home / "pgdata" / "postmaster.pid").exists()
+        assert "stopped the server after 0.1 min without a client" in server.watchdog_log.read_text()
+    finally:
+        server.stop()
+
+
+def test_the_quick_schema_check_knows_the_search_indexes():
+    assert set(SEARCH_INDEXES) == {index.name for index in models.Article.__table__.indexes if "trgm" in index.name}
+
