@@ -21,6 +21,7 @@ from newsmon.alerts.message import AlertFacts
 from newsmon.alerts.settings import PREFECT_EVENT, Channel
 from newsmon.flows.secrets import read_secret_block
 from newsmon.parsers.feed import FeedItem
+from newsmon.replay import served
 
 
 class OutletFailed(Exception):
@@ -100,10 +101,12 @@ def _outlet_subflow(outlet: str, replay_base: str | None) -> ingest.OutletReport
 
 
 @flow(name="ingest-all")
-def ingest_all(outlets: list[str] | None = None, replay_base: str | None = None) -> State:
+def ingest_all(outlets: list[str] | None = None, replay_base: str | None = None, replay: bool = False) -> State:
     """Every source in the registry (or the named ones); one failing outlet never stops the others. Then the
-    pending UN alerts go out."""
-    report = ingest.ingest_all(outlets, replay_base, run_outlet=_outlet_subflow, deliver=deliver_alerts)
+    pending UN alerts go out. With a replay_base, or `replay` (the packaged replay site, served for this run), a
+    trial: the demo's home and database, never the configured channels (newsmon.settings.for_run)."""
+    with served(replay, replay_base) as site:
+        report = ingest.ingest_all(outlets, site, run_outlet=_outlet_subflow, deliver=deliver_alerts)
     create_table_artifact(
         key="ingest-summary", table=report.table(),
         description="Per outlet: feeds fetched, not modified, failed, deferred (back-off); items seen, new, updated, "

@@ -25,6 +25,7 @@ from newsmon.fetch import Fetcher, FetchResult, Politeness, decode_html
 from newsmon.model import Article, ParseError, RawInput, Reason, Stage
 from newsmon.parsers import OutletParser
 from newsmon.parsers.feed import FeedItem, read_feed
+from newsmon.settings import trial_when_replayed
 from newsmon.sources import Registry, Source, load_registry
 from newsmon.storage.articles import find_article, store_article
 from newsmon.storage.engine import get_engine, session
@@ -187,6 +188,7 @@ def make_fetcher(registry: Registry, replay_base: str | None = None) -> Fetcher:
 # --- steps: plain values in and out ------------------------------------------------------------------------------
 
 
+@trial_when_replayed
 def collect_items(outlet: str, replay_base: str | None = None, run_id: str | None = None) -> Collected:
     """Fetch every feed of the outlet that is due (conditional GET): today's items, less those whose failure waits
     for its next attempt (or was given up or dismissed), plus the earlier failures due again."""
@@ -205,6 +207,7 @@ def collect_items(outlet: str, replay_base: str | None = None, run_id: str | Non
     return Collected(todays + retries, report)
 
 
+@trial_when_replayed
 def store_items(
     outlet: str, items: list[FeedItem], report: OutletReport, replay_base: str | None = None, run_id: str | None = None
 ) -> OutletReport:
@@ -232,6 +235,7 @@ def store_items(
     return report
 
 
+@trial_when_replayed
 def retry_failures(ids: list[int] | None = None, replay_base: str | None = None) -> list[OutletReport]:
     """Try failed items again now, whatever their back-off, through store_items: the live failures with these
     ids (given up or dismissed too), or every open one. One report per outlet; an outlet no longer in the
@@ -275,6 +279,7 @@ def un_items_markdown(since: datetime) -> tuple[str, int]:
 # --- the composition ---------------------------------------------------------------------------------------------
 
 
+@trial_when_replayed
 def ingest_outlet(
     outlet: str,
     replay_base: str | None = None,
@@ -290,6 +295,7 @@ def ingest_outlet(
     return report
 
 
+@trial_when_replayed
 def ingest_all(
     outlets: list[str] | None = None,
     replay_base: str | None = None,

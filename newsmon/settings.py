@@ -12,15 +12,21 @@
 | NEWSMON_OPERATOR_URL    | operator_url    | `[operator] url` of the registry: operator alerts (Apprise URL)  |
 
 Paths may start with `~`. Code asks `current()`; a demo or a test runs with other settings inside `use(...)`.
+
+A run given a replay site is a trial: `for_run(replay_base)` gives it `demo()` settings, whatever settings its caller
+had, so invented stories never reach the production database, its feeds' validators or its alert channels.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import platformdirs
 
@@ -35,6 +41,7 @@ class Settings:
     lexicon_path: Path | None  # None: the lexicon packaged with newsmon.relevance
     prefect_home: Path
     rsshub_base: str | None = None
+    trial: bool = False  # a trial's settings (demo()): replay runs use them as they are
     db_idle_minutes: float = 30.0
     operator_url: str | None = None  # None: the registry's [operator] url, if any
 
@@ -54,9 +61,16 @@ class Settings:
         )
 
     def demo(self) -> Settings:
-        """A trial's settings: its own home and embedded database under this home, never DATABASE_URL."""
+        """A trial's settings: its own home and embedded database under this home, never DATABASE_URL; the registry
+        `newsmon demo` writes there (its local webhook the only channel), else the packaged sources alerting no one
+        (newsmon.sources.load_registry); the packaged RSSHub base, which the replay site serves. A trial's own
+        settings are their demo."""
+        if self.trial:
+            return self
         home = self.home / "demo"
-        return replace(self, home=home, database_url=None, sources_path=home / "sources.toml")
+        return replace(
+            self, home=home, database_url=None, sources_path=home / "sources.toml", rsshub_base=None, trial=True
+        )
 
     @property
     def pgdata(self) -> Path:
@@ -93,6 +107,34 @@ def current() -> Settings:
     if _from_environ is None:
         _from_environ = Settings.from_environ()
     return _from_environ
+
+
+@contextmanager
+def for_run(replay_base: str | None) -> Iterator[Settings]:
+    """The settings a run works under: a run given a replay site gets the demo's, whoever called it."""
+    if replay_base and not current().trial:
+        with use(current().demo()) as trial:
+            yield trial
+    else:
+        yield current()
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def trial_when_replayed(function: Callable[P, R]) -> Callable[P, R]:
+    """Run the function under for_run(its `replay_base` argument): the guard every entry point of a run that takes
+    a replay_base wears (tests/unit/test_trial_settings.py checks that each one in newsmon.ingest does), so no caller
+    can forget it."""
+    signature = inspect.signature(function)
+
+    @functools.wraps(function)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+        with for_run(signature.bind(*args, **kwargs).arguments.get("replay_base")):
+            return function(*args, **kwargs)
+
+    return guarded
 
 
 @contextmanager

@@ -5,7 +5,7 @@ hosts, zone, id rules, layouts) is declared once, on its parser class."""
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from newsmon import settings
@@ -70,6 +70,9 @@ class Registry:
 def load_registry(path: Path | None = None) -> Registry:
     """The registry file in force (settings.sources_path), or the one given; errors name the file and the key."""
     path = path or settings.current().sources_path
+    if settings.current().trial and not path.exists():  # a trial before `newsmon demo` wrote the demo's registry
+        packaged = load_registry(settings.PACKAGED_SOURCES)
+        return replace(packaged, alerts=replace(packaged.alerts, channels=()))  # alerting no one
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     rsshub_base = (settings.current().rsshub_base or data.get("rsshub_base", "https://rsshub.app")).rstrip("/")
     sources = {}

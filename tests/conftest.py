@@ -21,7 +21,8 @@ def database_url(tmp_path_factory) -> Iterator[str]:
     """A throwaway database on DATABASE_URL's server if set, else on an embedded server in a temp dir.
 
     The session's settings (and DATABASE_URL / NEWSMON_HOME, for subprocesses) point at it, so code calling
-    storage.engine.database_url() lands there too."""
+    storage.engine.database_url() lands there too. They are a trial's: a replay run in a test uses them as they are,
+    instead of the demo's home (tests/integration/test_trials.py runs replays from production settings)."""
     env = pytest.MonkeyPatch()
     if server_url := os.environ.get("DATABASE_URL"):
         test_url = make_url(storage_engine.psycopg_url(server_url)).set(database=f"newsmon_test_{secrets.token_hex(4)}")
@@ -30,7 +31,7 @@ def database_url(tmp_path_factory) -> Iterator[str]:
         env.setenv("DATABASE_URL", url)
     home = tmp_path_factory.mktemp("newsmon_home")
     env.setenv("NEWSMON_HOME", str(home))
-    session_settings = settings.use(settings.Settings.from_environ())
+    session_settings = settings.use(replace(settings.Settings.from_environ(), trial=True))
     session_settings.__enter__()
     if not server_url:
         url = storage_engine.database_url()

@@ -70,10 +70,12 @@ module = importlib.util.module_from_spec(spec)
 sys.modules[spec.name] = module
 spec.loader.exec_module(module)
 
-from newsmon import ingest
+from dataclasses import replace
+from newsmon import ingest, settings
 from tests.golden_cases import cases_by_layout, declared_layouts
 
-report = ingest.ingest_all(None, replay_base=sys.argv[2])
+with settings.use(replace(settings.current(), trial=True)):  # a trial in the test's own database and registry
+    report = ingest.ingest_all(None, replay_base=sys.argv[2])
 missing = sorted(layout for layout in declared_layouts() - set(cases_by_layout()) if layout[1].startswith("example."))
 print(json.dumps({"outlets": [r.row() for r in report.outlets], "missing": missing}, ensure_ascii=False))
 """
