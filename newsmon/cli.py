@@ -69,6 +69,11 @@ def _parser() -> argparse.ArgumentParser:
                      help="url: a libpq URL (psql, pg_dump); shell: psql on it")
     cmd.set_defaults(handler=cmd_db)
 
+    cmd = sub.add_parser("maintenance", help="the nightly maintenance flow now: rescore, re-parse, feed health, prune")
+    cmd.add_argument("--dry-run", action="store_true",
+                     help="say what it would do (rescore, re-parse, prune by [retention]), change nothing")
+    cmd.set_defaults(handler=cmd_maintenance)
+
     cmd = sub.add_parser("search", help="find stored articles by a word or phrase (Chinese works)")
     cmd.add_argument("query")
     cmd.add_argument("--outlet")
@@ -411,6 +416,30 @@ def _psql() -> str | None:
         if shipped.exists():
             return str(shipped)
     return shutil.which("psql")
+
+
+def cmd_maintenance(args) -> int:
+    _prefect_defaults()
+    from newsmon import maintenance
+
+    if args.dry_run:  # the plain steps, Prefect's flow runs counted through its API: no flow run of its own
+        from newsmon.flows.retention import prune_flow_runs
+
+        report = maintenance.maintain(dry_run=True, steps=(*maintenance.STEPS, prune_flow_runs))
+    else:
+        from newsmon.flows.maintenance import MaintenanceFailed
+        from newsmon.flows.maintenance import maintenance as maintenance_flow
+
+        state = maintenance_flow(return_state=True)
+        result = state.result(raise_on_failure=False)
+        ran = result.report if isinstance(result, MaintenanceFailed) else result
+        if not isinstance(ran, maintenance.MaintenanceReport):
+            print(f"maintenance {state.name}: {state.message or result}", file=sys.stderr)
+            return 1
+        report = ran
+    print("\n".join(report.lines()))
+    print(report.message())
+    return 1 if report.failed else 0
 
 
 def cmd_search(args) -> int:

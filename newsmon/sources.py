@@ -1,6 +1,6 @@
 """The source registry (sources.toml): what is the deployment's, per source: feeds, which parser, politeness, extra
-hosts; the alert channels; the failure policy (newsmon.failure_policy). What is the outlet's own (display name,
-hosts, zone, id rules, layouts) is declared once, on its parser class."""
+hosts; the alert channels; the failure policy (newsmon.failure_policy); retention (newsmon.retention). What is
+the outlet's own (display name, hosts, zone, id rules, layouts) is declared once, on its parser class."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from newsmon.failure_policy import FailurePolicy, failure_policy
 from newsmon.fetch import Politeness
 from newsmon.parsers import PARSERS, OutletParser, parser_for
 from newsmon.parsers.urls import host_of
+from newsmon.retention import Retention, retention
 
 _SOURCE_KEYS = {"parser", "feeds", "extra_hosts", "politeness"}
 _MOVED_TO_THE_PARSER = {"name", "time_zone", "allowed_hosts"}
@@ -55,6 +56,7 @@ class Registry:
     path: Path
     alerts: AlertSettings = field(default_factory=AlertSettings)
     failures: FailurePolicy = field(default_factory=FailurePolicy)
+    retention: Retention = field(default_factory=Retention)
     operator_url: str | None = None  # [operator] url: where `newsmon up`'s Automations tell the operator of failures
 
     def select(self, keys: list[str] | None) -> list[Source]:
@@ -97,6 +99,6 @@ def load_registry(path: Path | None = None) -> Registry:
                              f"known: {', '.join(sorted(PARSERS))}")
         sources[key] = source
     return Registry(sources=sources, user_agent=data.get("user_agent", "newsmon/0.1"), path=path,
-                    alerts=alert_settings(data), failures=failure_policy(data, path),
+                    alerts=alert_settings(data), failures=failure_policy(data, path), retention=retention(data, path),
                     operator_url=data.get("operator", {}).get("url") or None)
 

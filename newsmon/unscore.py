@@ -25,12 +25,8 @@ def rescore(engine: Engine, lexicon: Lexicon) -> dict:
     while True:
         with session(engine) as s:
             rows = s.exec(
-                select(col(Article.id), col(Article.title), col(Article.paragraphs))
-                .join(ArticleRelevance, col(ArticleRelevance.article_id) == col(Article.id), isouter=True)
+                _scored_by_another(select(col(Article.id), col(Article.title), col(Article.paragraphs)), lexicon)
                 .where(col(Article.id) > last_id)
-                .where(
-                    sa.or_(col(ArticleRelevance.model).is_(None), col(ArticleRelevance.model) != lexicon.fingerprint)
-                )
                 .order_by(col(Article.id))
                 .limit(BATCH)
             ).all()
@@ -45,6 +41,19 @@ def rescore(engine: Engine, lexicon: Lexicon) -> dict:
             levels.update(r.level for _, r in batch)
             scored += len(rows)
             last_id = batch[-1][0]
+
+
+def count_unscored(engine: Engine, lexicon: Lexicon) -> int:
+    """How many articles rescore() would score: none when the lexicon has not changed since they were scored."""
+    with session(engine) as s:
+        return s.exec(_scored_by_another(select(sa.func.count()).select_from(Article), lexicon)).one()
+
+
+def _scored_by_another(query, lexicon: Lexicon):
+    """The query over articles without a relevance of this lexicon."""
+    return query.join(ArticleRelevance, col(ArticleRelevance.article_id) == col(Article.id), isouter=True).where(
+        sa.or_(col(ArticleRelevance.model).is_(None), col(ArticleRelevance.model) != lexicon.fingerprint)
+    )
 
 
 def explain(engine: Engine, article_id: int) -> str | None:

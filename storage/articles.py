@@ -213,3 +213,62 @@ def get_article(session: Session, id: int) -> Article | None:
 def find_article(session: Session, outlet: str, key: str) -> Article | None:
     """The stored article with this dedup key (model.dedup_key), if any."""
     return session.exec(select(Article).where(Article.outlet == outlet, Article.dedup_key == key)).first()
+
+
+def store_reparse(session: Session, article_id: int, row: dict[str, Any], reparsed_at: datetime) -> bool:
+    """An article parsed again from its stored raw input by a newer parser version (an article_row() of it): a text
+    cut differently (title or paragraphs) becomes a revision, the old text kept; either way the article gets the new
+    parse's columns and version. Its updated_at stays: the text is still the one fetched then. True when it was cut
+    differently."""
+    existing = session.get(Article, article_id, with_for_update=True, populate_existing=True)
+    if existing is None:  # pruned meanwhile
+        return False
+    changed = (existing.title, existing.paragraphs) != (row["title"], row["paragraphs"])
+    if changed:
+        session.add(
+            ArticleRevision(
+                article_id=article_id,
+                revision=existing.revision_count,
+                title=existing.title,
+                paragraphs=existing.paragraphs,
+                content_hash=existing.content_hash,
+                parser=existing.parser,
+                replaced_at=reparsed_at,
+            )
+        )
+        existing.revision_count += 1
+    for field in _CONTENT_FIELDS:
+        setattr(existing, field, row[field])
+    session.flush()
+    return changed
+
+
+def parse_versions(session: Session) -> list[tuple[str, str, int]]:
+    """(parser key, parser version, articles) of every stored parse: the key is what `parser` names before its dot."""
+    key = sa.func.split_part(col(Article.parser), ".", 1)
+    rows = session.execute(
+        sa.select(key, col(Article.parser_version), sa.func.count()).group_by(key, col(Article.parser_version))
+    )
+    return [(parser_key, version, count) for parser_key, version, count in rows]
+
+
+def parsed_with(
+    session: Session, parses: list[tuple[str, str]], after_id: int, limit: int
+) -> list[tuple[Article, RawInput | None]]:
+    """The next articles (by id, after after_id) of these (parser key, parser version) parses, each with the raw
+    input its current text was parsed from (its newest), None when it has none."""
+    key = sa.func.split_part(col(Article.parser), ".", 1)
+    articles = list(session.exec(
+        select(Article)
+        .where(sa.tuple_(key, col(Article.parser_version)).in_(parses), col(Article.id) > after_id)
+        .order_by(col(Article.id))
+        .limit(limit)
+    ))
+    newest: dict[int, RawInput] = {}
+    for raw in session.exec(
+        select(RawInput)
+        .where(col(RawInput.article_id).in_([article.id for article in articles]))
+        .order_by(col(RawInput.fetched_at).desc(), col(RawInput.id).desc())
+    ):
+        newest.setdefault(raw.article_id, raw)
+    return [(article, newest.get(article.id)) for article in articles]  # type: ignore[arg-type]  # stored: has an id

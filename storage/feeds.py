@@ -3,6 +3,7 @@ Plain functions taking a Session; the caller commits."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -104,3 +105,14 @@ def log_fetch(session: Session, **fields: Any) -> FetchLog:
 def feed_health(session: Session) -> list[Feed]:
     """Every feed with its health counters, by outlet then URL."""
     return list(session.exec(select(Feed).order_by(Feed.outlet, Feed.url)))
+
+
+def feed_fetches_since(session: Session, since: datetime) -> dict[str, tuple[int, int, int]]:
+    """Per feed URL, its fetches since a moment from the fetch log: (fetches, failed, not modified)."""
+    rows = session.execute(
+        sa.select(
+            col(FetchLog.url), sa.func.count(), sa.func.count().filter(sa.not_(col(FetchLog.ok))),
+            sa.func.count().filter(col(FetchLog.not_modified)),
+        ).where(col(FetchLog.kind) == "feed", col(FetchLog.started_at) >= since).group_by(col(FetchLog.url))
+    )
+    return {url: (fetches, failed, not_modified) for url, fetches, failed, not_modified in rows}
