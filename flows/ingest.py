@@ -1,7 +1,8 @@
 """Prefect flows for ingestion: a flow per source, a parent flow for all sources. Orchestration only: the work,
 its composition and its messages are newsmon.ingest, which `newsmon run --no-prefect` runs without Prefect.
 
-Deployed from prefect.yaml (entrypoint flows/ingest.py:ingest_all); run directly with `newsmon run` / `newsmon demo`.
+Deployed from prefect.yaml (entrypoint newsmon.flows.ingest.ingest_all: ingest-every-15-min, and ingest-replay with
+replay=true); run directly with `newsmon run` / `newsmon demo`.
 """
 
 from __future__ import annotations
@@ -62,10 +63,16 @@ def emit_prefect_event(channel: Channel, title: str, body: str, facts: list[Aler
         )
 
 
+def send_pending_alerts(since: datetime) -> DeliveryReport:
+    """What a flow run sends: every channel, Prefect events and Secret blocks included (here and in the
+    deliver-alerts flow, flows/delivery.py)."""
+    return ingest.deliver_alerts(since, senders={PREFECT_EVENT: emit_prefect_event}, secret_lookup=read_secret_block)
+
+
 @task(name="deliver-alerts", cache_policy=NO_CACHE)
 def deliver_alerts(since: datetime) -> DeliveryReport:
     """Send pending alerts on every channel (Prefect events included) and publish the run's new UN items."""
-    report = ingest.deliver_alerts(since, senders={PREFECT_EVENT: emit_prefect_event}, secret_lookup=read_secret_block)
+    report = send_pending_alerts(since)
     markdown, count = ingest.un_items_markdown(since)
     create_markdown_artifact(key="un-items", markdown=markdown,
                              description=f"{count} new UN-related articles; {report.line()}")

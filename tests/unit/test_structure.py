@@ -84,7 +84,8 @@ def test_the_readme_lists_every_failure_reason_and_only_those():
 
 
 def test_prefect_loads_the_deployment_entrypoints():
-    """prefect.yaml's entrypoints are file paths from the repository root, as `prefect deploy --all` reads them."""
+    """prefect.yaml's entrypoints are modules of the installed package, as `prefect deploy --all` and a worker load
+    them (tests/unit/test_deployments.py checks their parameters)."""
     pytest.importorskip("prefect")
     entrypoints = re.findall(r"entrypoint: (\S+)", (REPO_ROOT / "prefect.yaml").read_text(encoding="utf-8"))
     code = (
