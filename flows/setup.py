@@ -88,7 +88,7 @@ def operator_automations(block_id, quiet_limit: timedelta = QUIET_LIMIT) -> list
     deployment = ResourceSpecification.model_validate(
         {"prefect.resource.role": "deployment", "prefect.resource.name": INGEST_DEPLOYMENT}
     )
-    minutes = f"{quiet_limit.total_seconds() / 60:g}"
+    quiet = _duration(quiet_limit)
     return [
         AutomationCore(
             name=f"{AUTOMATION_PREFIX}ingestion run failed",
@@ -111,8 +111,8 @@ def operator_automations(block_id, quiet_limit: timedelta = QUIET_LIMIT) -> list
             )],
         ),
         AutomationCore(
-            name=f"{AUTOMATION_PREFIX}no successful ingestion for {minutes} minutes",
-            description=f"No run of {INGEST_DEPLOYMENT} Completed for {minutes} minutes: tell the operator.",
+            name=f"{AUTOMATION_PREFIX}no successful ingestion for {quiet}",
+            description=f"No run of {INGEST_DEPLOYMENT} Completed for {quiet}: tell the operator.",
             trigger=EventTrigger(
                 expect={"prefect.flow-run.Completed"},
                 match={"prefect.resource.id": "prefect.flow-run.*"},
@@ -123,14 +123,19 @@ def operator_automations(block_id, quiet_limit: timedelta = QUIET_LIMIT) -> list
             ),
             actions=[SendNotification(
                 block_document_id=block_id,
-                subject=f"newsmon: no successful ingestion for {minutes} minutes",
+                subject=f"newsmon: no successful ingestion for {quiet}",
                 body=(
-                    f"No run of {INGEST_DEPLOYMENT} has Completed in the last {minutes} minutes: are the worker and"
-                    " the schedule running? (newsmon ps)"
+                    f"No run of {INGEST_DEPLOYMENT} has Completed in the last {quiet}: are the worker and the"
+                    " schedule running, do the feeds answer? (newsmon ps, newsmon status)"
                 ),
             )],
         ),
     ]
+
+
+def _duration(span: timedelta) -> str:
+    seconds = int(span.total_seconds())
+    return f"{seconds // 60} minutes" if seconds % 60 == 0 else f"{seconds} seconds"
 
 
 def sync_operator_alerts(api_url: str, operator_url: str | None, quiet_limit: timedelta = QUIET_LIMIT) -> list[str]:

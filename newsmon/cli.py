@@ -372,12 +372,16 @@ def cmd_classify(args) -> int:
 
 def _prefect_defaults() -> None:
     """Keep Prefect's local state beside newsmon's unless the user points Prefect elsewhere (Prefect reads its
-    settings from the environment, before it is imported)."""
+    settings from the environment, before it is imported); while `newsmon up` runs, report to its server, so the
+    run shows in its UI."""
     from newsmon import settings
+    from newsmon.services import Stack
 
     prefect_home = settings.current().prefect_home
     prefect_home.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PREFECT_HOME", str(prefect_home))
+    if (api := Stack().api_url()) is not None:
+        os.environ.setdefault("PREFECT_API_URL", api)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 

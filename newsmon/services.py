@@ -77,6 +77,13 @@ class Stack:
         except (OSError, ValueError):
             return None
 
+    def api_url(self) -> str | None:
+        """The Prefect API of this home's stack while its server runs (newsmon up), else None."""
+        state = self.state()
+        if state is None or self.server_pid.pid() is None:
+            return None
+        return f"{self.ui_url(state['host'], state['port'])}/api"
+
     @staticmethod
     def ui_url(host: str, port: int) -> str:
         return f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import psutil
@@ -111,6 +112,14 @@ def test_up_ps_alerts_the_operator_recovers_from_a_crash_and_down_leaves_nothing
             assert notice["title"].startswith("newsmon: ingestion run ") and notice["title"].endswith(" Failed")
             assert f"http://127.0.0.1:{port}/runs/flow-run/" in notice["message"]
 
+            # the proactive Automation, its 45 minutes made 15 s: no run Completed meanwhile, so it tells
+            from newsmon.flows.setup import sync_operator_alerts
+
+            assert sync_operator_alerts(api, operator.url, quiet_limit=timedelta(seconds=15))[1] == (
+                "newsmon: no successful ingestion for 15 seconds")
+            wait_for(lambda: any(m["json"]["title"] == "newsmon: no successful ingestion for 15 seconds"
+                                 for m in operator.received), 300, "notification of no successful ingestion")
+
             # a crash: the worker and the server die without a word; their PID files stay behind
             for name in ("worker", "server"):
                 os.kill(pids[name], signal.SIGKILL)
@@ -122,6 +131,8 @@ def test_up_ps_alerts_the_operator_recovers_from_a_crash_and_down_leaves_nothing
             assert "Prefect server: starting" in recovered.stdout and "worker: starting" in recovered.stdout
             assert f"PostgreSQL: embedded, pid {pids['postgres']}" in recovered.stdout  # it was not touched
             assert newsmon("ps", env=env, timeout=300).returncode == 0
+            assert sorted(operator_automations(api)) == [  # the 15 s one replaced by the configured one
+                "newsmon: ingestion run failed", "newsmon: no successful ingestion for 45 minutes"]
             pids |= {"server": stack.server_pid.pid(), "worker": stack.worker_pid.pid()}
         finally:
             down = newsmon("down", env=env, timeout=300)
