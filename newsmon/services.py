@@ -151,7 +151,7 @@ class Stack:
         return "postgresql+asyncpg" + prefect_url[prefect_url.index("://"):]
 
     def _server(self, host: str, port: int, api: str, database_url: str, say: Callable[[str], None]) -> None:
-        if (pid := self.server_pid.pid()) is not None and _answers(api):
+        if (pid := self.server_pid.pid()) is not None and _answers(api) and _ready(api):
             say(f"Prefect server: running, pid {pid}")
             return
         if pid is not None:  # alive but not answering: hung; start afresh
@@ -167,7 +167,8 @@ class Stack:
                                str(port)], self.server_log, env)
         self.server_pid.write(pid)
         say(f"Prefect server: starting, pid {pid} (log {self.server_log})")
-        self._wait(lambda: _answers(api), pid, _SERVER_START_TIMEOUT, "the Prefect server", self.server_log)
+        self._wait(lambda: _answers(api) and _ready(api), pid, _SERVER_START_TIMEOUT, "the Prefect server",
+                   self.server_log)
 
     def _worker(self, api: str, say: Callable[[str], None]) -> Callable[[], None]:
         """Start the worker if it does not run; returns what waits until the API sees it online."""
@@ -251,8 +252,10 @@ class Stack:
         found = [self._database_health()]
         server = self.server_pid.pid()
         answers = server is not None and _answers(api)
-        found.append(Health("prefect-server", server, answers,
-                            f"{api}/health answers" if answers else f"{api}/health does not answer"))
+        ready = answers and _ready(api)
+        found.append(Health("prefect-server", server, ready,
+                            f"{api}/health answers" + ("" if ready else ", but /ready does not: no database")
+                            if answers else f"{api}/health does not answer"))
         worker = self.worker_pid.pid()
         from newsmon.flows import setup
 
@@ -260,16 +263,21 @@ class Stack:
                                                 for w in setup.workers(api)))
         found.append(Health("worker", worker, worker is not None and online,
                             f"{self.worker_name} in {setup.POOL}: " + ("online" if online else "not online")))
-        if answers and state.get("prefect_file"):
+        found.append(self._deployments_health(api, state) if answers else
+                     Health("deployments", None, False, "unknown: no Prefect server"))
+        return found
+
+    def _deployments_health(self, api: str, state: dict) -> Health:
+        from newsmon.flows import setup
+
+        try:
             declared = set(setup.deployment_names(Path(state["prefect_file"])))
             present = {name.split("/", 1)[1] for name in setup.deployed(api)}
-            missing = sorted(declared - present)
-            found.append(Health("deployments", None, not missing,
-                                f"{len(declared & present)} of {len(declared)}" + (f"; missing: {', '.join(missing)}"
-                                                                                 if missing else "")))
-        else:
-            found.append(Health("deployments", None, False, "unknown: no Prefect server"))
-        return found
+        except Exception as error:  # the server answers its health check but not this: its database is down
+            return Health("deployments", None, False, f"unknown: {type(error).__name__}: {error}"[:200])
+        missing = sorted(declared - present)
+        return Health("deployments", None, not missing, f"{len(declared & present)} of {len(declared)}"
+                      + (f"; missing: {', '.join(missing)}" if missing else ""))
 
     def _database_health(self) -> Health:
         import psycopg
@@ -307,10 +315,20 @@ class Stack:
 
 
 def _answers(api: str) -> bool:
+    """/health answers true: the server runs."""
     try:
         with urllib.request.urlopen(f"{api}/health", timeout=5) as response:
             return response.status == 200 and json.loads(response.read()) is True
     except (OSError, ValueError):
+        return False
+
+
+def _ready(api: str) -> bool:
+    """/ready answers 200: the server reaches its database (/health says nothing of it)."""
+    try:
+        with urllib.request.urlopen(f"{api}/ready", timeout=10) as response:
+            return response.status == 200
+    except OSError:  # urllib raises HTTPError (an OSError) for the 503 of a server without its database
         return False
 
 
