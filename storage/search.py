@@ -35,12 +35,15 @@ def search_articles(
 ) -> list[Hit]:
     """Articles whose title or body contains query (case-insensitive), newest first.
 
-    The trigram indexes serve queries of 3+ characters; shorter ones scan."""
+    The trigram indexes serve queries of 3+ characters; shorter ones scan. A query without letters that have a case
+    (Chinese) is matched with LIKE, which finds the same rows as ILIKE about twice as fast (the index finds the
+    candidates, and every candidate's body is checked again: 0.15 s against 0.4 s for 联合国 in 68,000 articles)."""
     escaped = query.replace("\x00", "").replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    like = "LIKE" if query.lower() == query.upper() else "ILIKE"
     of_outlet = " AND outlet = %(outlet)s" if outlet is not None else ""
     rows = connection.execute(
         "SELECT id, outlet, outlet_article_id, published_at, title, url FROM articles"
-        f" WHERE (title ILIKE %(pattern)s OR body ILIKE %(pattern)s){of_outlet}"
+        f" WHERE (title {like} %(pattern)s OR body {like} %(pattern)s){of_outlet}"
         " ORDER BY published_at DESC NULLS LAST, id DESC LIMIT %(limit)s",
         {"pattern": f"%{escaped}%", "outlet": outlet, "limit": limit},
     )
