@@ -307,11 +307,28 @@ class Stack:
             if pid is not None and processes.stop(pid):
                 say(f"{name}: stopped (pid {pid})")
             pid_file.remove()
+        for pid in self._orphaned_flow_runs():
+            if processes.stop(pid):
+                say(f"flow run left by a worker that died: stopped (pid {pid})")
         for database in (self.database, EmbeddedServer(self.settings.demo().home)):
             if database.stop():
                 say(f"PostgreSQL: stopped ({database.pgdata})")
         self.state_path.unlink(missing_ok=True)
         say("newsmon is down")
+
+    def _orphaned_flow_runs(self) -> list[int]:
+        """Flow runs of this home whose worker was killed (its own stop takes the others along): Prefect's engine
+        processes (python -m prefect.engine) with this NEWSMON_HOME in their environment."""
+        found = []
+        for process in psutil.process_iter(["pid", "cmdline"]):
+            try:
+                if "prefect.engine" in " ".join(process.info["cmdline"] or ()) and (
+                    process.environ().get("NEWSMON_HOME") == str(self.home)
+                ):
+                    found.append(process.info["pid"])
+            except psutil.Error:  # gone meanwhile, or another user's
+                continue
+        return found
 
 
 def _answers(api: str) -> bool:

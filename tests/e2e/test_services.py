@@ -120,7 +120,12 @@ def test_up_ps_alerts_the_operator_recovers_from_a_crash_and_down_leaves_nothing
             wait_for(lambda: any(m["json"]["title"] == "newsmon: no successful ingestion for 15 seconds"
                                  for m in operator.received), 300, "notification of no successful ingestion")
 
-            # a crash: the worker and the server die without a word; their PID files stay behind
+            # a crash while a flow run works (a trial: it ingests the replay site into the demo's home): the worker
+            # and the server die without a word; their PID files stay behind, the flow run is orphaned
+            trial = subprocess.run([sys.executable, "-m", "prefect", "deployment", "run", "ingest-all/ingest-replay"],
+                                   env=env | {"PREFECT_API_URL": api}, capture_output=True, text=True, timeout=120)
+            assert trial.returncode == 0, trial.stdout + trial.stderr
+            wait_for(lambda: any("prefect.engine" in found for found in processes_of(home)), 300, "flow run process")
             for name in ("worker", "server"):
                 os.kill(pids[name], signal.SIGKILL)
                 wait_for(lambda name=name: gone(pids[name]), 30, f"end of the {name}")
