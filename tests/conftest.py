@@ -16,6 +16,15 @@ from newsmon.storage.models import NEWSMON_TABLES
 from newsmon.storage.server import EmbeddedServer
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_database_outlives_the_tests(tmp_path_factory) -> Iterator[None]:
+    """An embedded server a command starts stays up for its idle time (storage/server.py): a test that made a home of
+    its own (a demo's, a trial's) leaves one behind. Stop them all when the tests end."""
+    yield
+    for postmaster_pid in tmp_path_factory.getbasetemp().glob("**/pgdata/postmaster.pid"):
+        EmbeddedServer(postmaster_pid.parent.parent).stop()
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> Iterator[str]:
     """A throwaway database on DATABASE_URL's server if set, else on an embedded server in a temp dir.
