@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import threading
 
+from newsmon.processes import exit_on_sigterm
 from newsmon.replay import SITE_DIR, ReplayServer, load_manifest
 
 
@@ -13,6 +14,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free port)")
     parser.add_argument("--site", default=str(SITE_DIR), help="replay site directory")
     args = parser.parse_args(argv)
+    exit_on_sigterm()
 
     with ReplayServer(args.site, port=args.port) as server:
         print(f"replay_base = {server.base_url}", flush=True)
