@@ -20,6 +20,7 @@ import argparse
 import os
 import signal
 import sys
+import threading
 import time
 import warnings
 from contextlib import contextmanager
@@ -32,6 +33,9 @@ import psutil
 from newsmon import processes
 
 SUPERUSER = "postgres"  # the wheel's initdb -U postgres, trust authentication: local connections only
+# The file lock below serialises processes, not the threads of one process (fcntl locks belong to the process):
+# threads that attach at once (a flow's item workers) take this too, or two of them run initdb or pg_ctl together.
+_THREADS = threading.RLock()
 _STOP_TIMEOUT = 60.0  # seconds a fast shutdown may take (it waits for nothing but open transactions to abort)
 
 
@@ -86,14 +90,15 @@ class EmbeddedServer:
     def attach(self, idle_minutes: float) -> Postmaster:
         """The running server, started if need be; unless `newsmon up` keeps it, a watchdog stops it after
         idle_minutes without use."""
-        with self._lock():
-            postmaster = self.running()
-            if postmaster is not None:
-                self._touch_last_use()
-        if postmaster is None:
-            postmaster = self._start()
+        with _THREADS:
             with self._lock():
-                self._touch_last_use()
+                postmaster = self.running()
+                if postmaster is not None:
+                    self._touch_last_use()
+            if postmaster is None:
+                postmaster = self._start()
+                with self._lock():
+                    self._touch_last_use()
         if not self.kept() and self.watchdog_pid.pid() is None:
             processes.spawn(
                 [sys.executable, "-m", "newsmon.storage.server", str(self.home), "--idle-minutes", str(idle_minutes)],
@@ -107,7 +112,8 @@ class EmbeddedServer:
         self._kept.write_text("kept up by newsmon up; newsmon down stops it\n", encoding="utf-8")
         if (pid := self.watchdog_pid.pid()) is not None:
             processes.stop(pid)
-        return self.running() or self._start()
+        with _THREADS:
+            return self.running() or self._start()
 
     def stop(self) -> bool:
         """Stop the server and its watchdog; returns whether the server was running."""
@@ -166,7 +172,7 @@ class EmbeddedServer:
         import fasteners
 
         self.home.mkdir(parents=True, exist_ok=True)
-        with fasteners.InterProcessLock(self.home / "pgdata.lock"):
+        with _THREADS, fasteners.InterProcessLock(self.home / "pgdata.lock"):
             yield
 
     def _start(self) -> Postmaster:

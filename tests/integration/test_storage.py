@@ -374,3 +374,20 @@ def test_embedded_server_shared_by_processes_and_stopped_by_its_watchdog_when_id
 def test_the_quick_schema_check_knows_the_search_indexes():
     assert set(SEARCH_INDEXES) == {index.name for index in models.Article.__table__.indexes if "trgm" in index.name}
 
+
+
+@embedded_only
+def test_threads_attaching_to_a_new_home_at_once_start_one_server(tmp_path):
+    """A flow's item workers may attach together: fcntl locks serialise processes, not threads, so without the
+    in-process lock two threads ran initdb or pg_ctl on one pgdata together."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from newsmon.storage.server import EmbeddedServer
+
+    server = EmbeddedServer(tmp_path / "home")
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            postmasters = list(pool.map(lambda _: server.attach(idle_minutes=1), range(4)))
+        assert len({postmaster.pid for postmaster in postmasters}) == 1
+    finally:
+        server.stop()
