@@ -24,7 +24,7 @@ from newsmon.failure_policy import FailurePolicy
 from newsmon.fetch import Fetcher, FetchResult, Politeness, decode_html
 from newsmon.model import Article, ParseError, RawInput, Reason, Stage
 from newsmon.parsers import OutletParser
-from newsmon.parsers.feed import FeedItem, read_feed
+from newsmon.parsers.feed import FeedItem, add_distinct, read_feed
 from newsmon.settings import trial_when_replayed
 from newsmon.sources import Registry, Source, load_registry
 from newsmon.storage.articles import find_article, store_article
@@ -358,7 +358,7 @@ def _poll_feeds(
         report.feeds_fetched += 1
         report.not_modified += result.not_modified
         for item in feed_items:
-            items.setdefault(item.key, item)
+            add_distinct(items, item)
     report.items_seen = len(items)
     return list(items.values())
 

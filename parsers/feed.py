@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
 
 import feedparser
 
 from newsmon.model import ParseError, RawInput, Reason
+from newsmon.parsers.text import untrusted_text
+
+log = logging.getLogger(__name__)
 
 _AUTHOR_IN_PARENS = re.compile(r"^\S+@\S+\s*\((?P<name>[^)]*)\)$")
+_DECLARED_UTF8 = re.compile(rb"^\s*<\?xml[^>]*\bencoding\s*=\s*[\"']utf-?8[\"']", re.IGNORECASE)
+_CHARACTER_REFERENCE = re.compile(rb"&#(?:[xX](?P<hex>[0-9a-fA-F]+)|(?P<decimal>[0-9]+));")
+_REPLACEMENT_REFERENCE = b"&#65533;"
 
 
 @dataclass
@@ -43,23 +51,64 @@ class FeedItem:
         return cls(**json.loads(content))
 
 
+def add_distinct(items: dict[str, FeedItem], item: FeedItem) -> None:
+    """Add the item to items by key unless it is one of them: the same item in several feeds counts once. An item
+    whose GUID is held by one with another link is another article reusing the GUID: it goes by its link instead
+    (and keeps no GUID, which does not name it), so it is stored or its failure recorded, never dropped."""
+    held = items.get(item.key)
+    if held is not None and item.guid and item.link and held.link != item.link:
+        item = replace(item, guid=None)
+    items.setdefault(item.key, item)
+
+
 def read_feed(content: bytes) -> list[FeedItem]:
     """Items of an RSS/Atom document given as bytes (feedparser detects the encoding, GBK and Big5 included).
 
-    Raises ParseError when the document is not a feed at all; a feed with recoverable XML errors still
-    yields its items.
+    Raises ParseError when the document is not a feed at all (or feedparser fails on it); a feed with recoverable
+    XML errors still yields its items. Bad bytes are data: invalid UTF-8 in a UTF-8 feed, references to characters
+    UTF-8 cannot hold, NUL and controls end as U+FFFD or nothing in the items' texts, never as an exception.
     """
-    parsed = feedparser.parse(content)
+    try:
+        parsed = feedparser.parse(_character_references_made_safe(_repaired_utf8(content)))
+    except Exception as exc:  # feedparser's loose parser has crashed on hostile input before: a bad feed, not a crash
+        raise ParseError(f"feed parser failed: {type(exc).__name__}: {exc}", reason=Reason.BAD_FEED) from exc
     if not parsed.get("version") and not parsed.entries:
         reason = parsed.get("bozo_exception")
         raise ParseError(f"not an RSS or Atom feed ({reason or 'no feed elements'})", reason=Reason.BAD_FEED)
     return [_item(entry) for entry in parsed.entries]
 
 
+def _repaired_utf8(content: bytes) -> bytes:
+    """A document declared UTF-8 with invalid bytes in it, decoded as UTF-8 with U+FFFD for each bad sequence
+    (logged with their count): feedparser would otherwise read the whole feed as windows-1252 mojibake."""
+    if not _DECLARED_UTF8.match(content):
+        return content
+    try:
+        content.decode("utf-8")
+        return content
+    except UnicodeDecodeError:
+        text = content.decode("utf-8", errors="replace")
+    replaced = text.count("\ufffd") - content.count("\ufffd".encode())
+    log.warning("feed declared UTF-8 holds %d invalid byte sequences: each read as U+FFFD", replaced)
+    return text.encode()
+
+
+def _character_references_made_safe(content: bytes) -> bytes:
+    """References to code points UTF-8 cannot encode (surrogates, beyond Unicode) become U+FFFD: feedparser
+    encodes the characters it decodes and crashes on them. The rest (NUL, controls) is left to untrusted_text."""
+    def safe(match: re.Match[bytes]) -> bytes:
+        digits = (match["hex"] or match["decimal"]).lstrip(b"0")[:8] or b"0"  # 8 digits exceed Unicode already
+        code = int(digits, 16) if match["hex"] else int(digits)
+        encodable = code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF
+        return match[0] if encodable else _REPLACEMENT_REFERENCE
+
+    return _CHARACTER_REFERENCE.sub(safe, content)
+
+
 def _item(entry) -> FeedItem:
     content = entry.get("content") or []
     enclosures = [link for link in entry.get("links", []) if link.get("rel") == "enclosure"]
-    return FeedItem(
+    return _untrusted_item(FeedItem(
         title=entry.get("title", ""),
         link=entry.get("link") or (entry.get("id") if entry.get("guidislink") else None),
         guid=entry.get("id"),
@@ -69,7 +118,17 @@ def _item(entry) -> FeedItem:
         authors=[_author_name(a.get("name", "")) for a in entry.get("authors", []) if a.get("name")],
         categories=[t.get("term") for t in entry.get("tags", []) if t.get("term")],
         image_url=enclosures[0].get("href") if enclosures else None,
-    )
+    ))
+
+
+def _untrusted_item(item: FeedItem) -> FeedItem:
+    """Every text of the item through untrusted_text, the one place bad characters are dealt with."""
+    fields: dict[str, Any] = {
+        name: [untrusted_text(v) for v in value] if isinstance(value, list)
+        else untrusted_text(value) if isinstance(value, str) else value
+        for name, value in asdict(item).items()
+    }
+    return FeedItem(**fields)
 
 
 def _author_name(raw: str) -> str:
