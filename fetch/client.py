@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import ipaddress
 import random
 import socket
+import ssl
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 ACCEPT = (
@@ -24,6 +27,33 @@ MAX_REDIRECTS = 10
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Failures worth another try: the next attempt may well get through.
 RETRY_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Where a source's requests may go: its hosts, over http(s), on the scheme's default port.
+
+    An entry "host" allows the default port only; "host:8080" allows that port as well.
+    """
+
+    hosts: frozenset[str]
+
+    @staticmethod
+    def entry_for(url: str) -> str:
+        """The entry that allows `url`: its host, with the port when it is not the scheme's default."""
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
+        return host if port in (None, DEFAULT_PORTS.get(parts.scheme)) else f"{host}:{port}"
+
+    def refusal(self, url: str) -> str | None:
+        """Why `url` may not be requested, or None when it may."""
+        try:
+            allowed = _is_http_url(url) and self.entry_for(url) in self.hosts
+        except ValueError:  # a port that is not a number
+            allowed = False
+        return None if allowed else f"{url} is outside the allowed hosts"
 
 
 @dataclass
@@ -39,6 +69,7 @@ class FetchResult:
     elapsed_ms: int = 0  # wall time of get(), including back-off and politeness waits
     attempts: int = 0
     error: str | None = None
+    refused: bool = False  # never requested: off the allowed hosts or to a non-public address
 
     @property
     def ok(self) -> bool:
@@ -55,6 +86,98 @@ class Politeness:
 
 class _Abort(Exception):
     """A failure that another attempt would not fix (body too large, redirect loop)."""
+
+
+class _Refused(_Abort):
+    """A request not made: it would leave the allowed hosts or reach a non-public address."""
+
+
+class _GuardedNetwork(httpcore.SyncBackend):
+    """Connects only to vetted addresses and holds every request to its deadline.
+
+    Names are resolved here, every address is checked, and the connection goes to a checked
+    address, so a name cannot resolve to a public address for the check and a private one
+    for the connection. The deadline (per thread: a request runs in its caller's thread)
+    bounds connect, headers and body together; httpx's own timeout bounds each read only.
+    """
+
+    def __init__(self, *, allow_private: Iterable[str]) -> None:
+        self.allow_private = tuple(ipaddress.ip_network(network) for network in allow_private)
+        self._local = threading.local()
+
+    @contextmanager
+    def deadline(self, seconds: float) -> Iterator[None]:
+        self._local.deadline = time.monotonic() + seconds
+        try:
+            yield
+        finally:
+            self._local.deadline = None
+
+    def time_left(self, timeout: float | None, expired: type[Exception]) -> float | None:
+        deadline = getattr(self._local, "deadline", None)
+        if deadline is None:
+            return timeout
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise expired("request not complete within its deadline")
+        return left if timeout is None else min(timeout, left)
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        try:
+            addresses = [str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+        except socket.gaierror as exc:
+            raise httpcore.ConnectError(str(exc)) from exc
+        for address in addresses:
+            ip = _ip(address)
+            if not (_is_public(ip) or any(ip in network for network in self.allow_private)):
+                raise _Refused(f"{host} resolves to a non-public address ({address}): not requested")
+        failure: httpcore.ConnectError | None = None
+        for address in dict.fromkeys(addresses):
+            try:
+                stream = super().connect_tcp(
+                    address, port, self.time_left(timeout, httpcore.ConnectTimeout), local_address, socket_options
+                )
+            except httpcore.ConnectError as exc:
+                failure = exc
+                continue
+            return _DeadlineStream(stream, self)
+        assert failure is not None  # getaddrinfo returns at least one address or raises
+        raise failure
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection whose reads and writes all end by the request's deadline."""
+
+    def __init__(self, stream: httpcore.NetworkStream, network: _GuardedNetwork) -> None:
+        self._stream = stream
+        self._network = network
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, self._network.time_left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, self._network.time_left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        tls = self._stream.start_tls(
+            ssl_context, server_hostname, self._network.time_left(timeout, httpcore.ConnectTimeout)
+        )
+        return _DeadlineStream(tls, self._network)
+
+    def get_extra_info(self, info: str) -> object:
+        return self._stream.get_extra_info(info)
 
 
 @dataclass
@@ -92,6 +215,12 @@ class Fetcher:
     `retries` is the number of extra attempts after the first, so at most retries + 1
     requests are made. With `replay_base`, https://host/path?q is requested as
     {replay_base}/host/path?q while results keep the original URLs.
+
+    `timeout` is each request's whole deadline: connect, headers and body. Private, loopback,
+    link-local, multicast and other non-public addresses are refused unless in a network of
+    `allow_private` (e.g. "127.0.0.0/8" for a local replay site or test server). With
+    `budget_seconds`, every request ends within that many seconds of the fetcher's making, and
+    none starts after: one outlet's share of a run.
     """
 
     def __init__(
@@ -106,10 +235,14 @@ class Fetcher:
         politeness: Politeness = Politeness(),
         host_politeness: dict[str, Politeness] | None = None,
         replay_base: str | None = None,
+        allow_private: Iterable[str] = (),
+        budget_seconds: float | None = None,
     ) -> None:
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.retries = retries
+        self.budget_seconds = budget_seconds
+        self._budget_ends = None if budget_seconds is None else time.monotonic() + budget_seconds
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self.politeness = politeness  # for hosts without their own entry in host_politeness
@@ -118,7 +251,12 @@ class Fetcher:
         self.replay_base = str(httpx.URL(replay_base)).rstrip("/") if replay_base else None
         self._gates: dict[str, _HostGate] = {}
         self._gates_lock = threading.Lock()
+        self._network = _GuardedNetwork(allow_private=allow_private)
+        transport = httpx.HTTPTransport()
+        # httpx offers no parameter for the network backend of its connection pool.
+        transport._pool = httpcore.ConnectionPool(network_backend=self._network)
         self._client = httpx.Client(
+            transport=transport,
             headers={
                 "User-Agent": user_agent,
                 "Accept": ACCEPT,
@@ -138,9 +276,12 @@ class Fetcher:
         self._client.close()
 
     def get(
-        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None, allow: Reach | None = None
     ) -> FetchResult:
-        """Fetch `url`; network and HTTP problems come back in `FetchResult.error`."""
+        """Fetch `url`; network and HTTP problems come back in `FetchResult.error`.
+
+        With `allow`, the URL and every redirect target must be within it; a refused request is not made.
+        """
         started = time.monotonic()
         if not _is_http_url(url):
             return FetchResult(url=url, final_url=url, error=f"not an http(s) URL: {url!r}")
@@ -154,8 +295,8 @@ class Fetcher:
         attempts = 0
         while True:
             attempts += 1
-            attempt = self._attempt(url, headers)
-            if not attempt.retryable or attempts > self.retries:
+            attempt = self._attempt(url, headers, allow)
+            if not attempt.retryable or attempts > self.retries or self._budget_left() == 0:
                 break
             time.sleep(self._backoff(attempts, attempt.retry_after))
 
@@ -170,26 +311,37 @@ class Fetcher:
             result.error += f" ({attempts} attempts)"
         return result
 
-    def _attempt(self, url: str, headers: dict[str, str]) -> _Attempt:
+    def _attempt(self, url: str, headers: dict[str, str], allow: Reach | None) -> _Attempt:
         def failed(message: str) -> FetchResult:
             return FetchResult(url=url, final_url=url, error=message)
 
         try:
-            return self._follow_redirects(url, headers)
+            return self._follow_redirects(url, headers, allow)
         except httpx.TimeoutException:
             return _Attempt(failed(f"timed out after {self.timeout} s"), retryable=True)
         except RETRY_ERRORS as exc:
             return _Attempt(failed(_describe_network_error(exc)), retryable=True)
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             return _Attempt(failed(f"request failed: {exc}"))
+        except _Refused as exc:
+            result = failed(f"refused: {exc}")
+            result.refused = True
+            return _Attempt(result)
         except _Abort as exc:
             return _Attempt(failed(str(exc)))
 
-    def _follow_redirects(self, url: str, headers: dict[str, str]) -> _Attempt:
+    def _follow_redirects(self, url: str, headers: dict[str, str], allow: Reach | None) -> _Attempt:
         current = url
         for _ in range(MAX_REDIRECTS + 1):
+            refusal = allow.refusal(current) if allow else None
+            if refusal:
+                raise _Refused(refusal if current == url else f"redirected: {refusal}")
+            budget_left = self._budget_left()
+            if budget_left == 0:
+                raise _Abort(f"the time budget of {self.budget_seconds} s is spent: not requested")
             with (
                 self._gate(current).turn(),
+                self._network.deadline(min(self.timeout, budget_left)),
                 self._client.stream("GET", self._wire_url(current), headers=headers) as response,
             ):
                 if response.has_redirect_location:
@@ -232,18 +384,18 @@ class Fetcher:
         declared = response.headers.get("Content-Length", "")
         if declared.isdecimal() and int(declared) > self.max_bytes:
             raise too_large
-        # httpx's timeout bounds each read, not the whole body; a server trickling bytes
-        # could otherwise hold a worker thread indefinitely.
-        deadline = time.monotonic() + self.timeout
-        chunks, size = [], 0
+        chunks, size = [], 0  # the request's deadline (_GuardedNetwork) bounds the time
         for chunk in response.iter_bytes():  # decompressed, so gzip bombs are capped too
             size += len(chunk)
             if size > self.max_bytes:
                 raise too_large
-            if time.monotonic() > deadline:
-                raise httpx.ReadTimeout("body not complete within the timeout")
             chunks.append(chunk)
         return b"".join(chunks)
+
+    def _budget_left(self) -> float:
+        if self._budget_ends is None:
+            return float("inf")
+        return max(0.0, self._budget_ends - time.monotonic())
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
@@ -281,6 +433,18 @@ def _is_http_url(url: str) -> bool:
         return parts.scheme in ("http", "https") and bool(parts.hostname)
     except ValueError:
         return False
+
+
+def _ip(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])  # an IPv6 zone (fe80::1%eth0) is no part of it
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        return ip.ipv4_mapped
+    return ip
+
+
+def _is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    # is_global is False for private, loopback, link-local, shared (CGNAT), reserved and unspecified ranges.
+    return ip.is_global and not ip.is_multicast
 
 
 def _retry_after_seconds(value: str | None) -> float | None:

@@ -66,6 +66,7 @@ class OutletReport:
     deferred: int = 0  # items of today's feeds whose failure waits for its next attempt, or was given up or dismissed
     retried: int = 0
     seconds: float = 0.0
+    budget_ends_at: float | None = None  # time.time() by which the outlet's requests end: its time budget
     errors: list[str] = field(default_factory=list)
     still_failing_errors: list[str] = field(default_factory=list)
     given_up_items: list[str] = field(default_factory=list)
@@ -176,13 +177,17 @@ class ItemFailed(Exception):
 # --- resources ---------------------------------------------------------------------------------------------------
 
 
-def make_fetcher(registry: Registry, replay_base: str | None = None) -> Fetcher:
-    if replay_base:  # the local replay site answers at once: no politeness, short patience
+LOOPBACK = ("127.0.0.0/8", "::1/128")  # where the local replay site answers
+
+
+def make_fetcher(registry: Registry, replay_base: str | None = None, budget_seconds: float | None = None) -> Fetcher:
+    if replay_base:  # the local replay site answers at once: no politeness, short patience; it is on 127.0.0.1
         return Fetcher(
             user_agent=registry.user_agent, politeness=Politeness(2, 0.0), replay_base=replay_base, timeout=2.0,
-            retries=1,
+            retries=1, allow_private=LOOPBACK, budget_seconds=budget_seconds,
         )
-    return Fetcher(user_agent=registry.user_agent, host_politeness=registry.host_politeness())
+    return Fetcher(user_agent=registry.user_agent, host_politeness=registry.host_politeness(),
+                   budget_seconds=budget_seconds)
 
 
 # --- steps: plain values in and out ------------------------------------------------------------------------------
@@ -195,8 +200,8 @@ def collect_items(outlet: str, replay_base: str | None = None, run_id: str | Non
     registry = load_registry()
     source = registry.sources[outlet]
     engine = get_engine()
-    report = OutletReport(outlet)
-    with make_fetcher(registry, replay_base) as fetcher:
+    report = OutletReport(outlet, budget_ends_at=time.time() + source.time_budget_seconds)
+    with make_fetcher(registry, replay_base, source.time_budget_seconds) as fetcher:
         items = _poll_feeds(source, fetcher, engine, report, run_id, registry.failures)
     with session(engine) as s:
         failures = live_failures(s, source.key)
@@ -216,7 +221,11 @@ def store_items(
     registry = load_registry()
     source = registry.sources[outlet]
     engine = get_engine()
-    with make_fetcher(registry, replay_base) as fetcher, ThreadPoolExecutor(max_workers=ITEM_WORKERS) as pool:
+    budget_left = None if report.budget_ends_at is None else max(0.0, report.budget_ends_at - time.time())
+    with (
+        make_fetcher(registry, replay_base, budget_left) as fetcher,
+        ThreadPoolExecutor(max_workers=ITEM_WORKERS) as pool,
+    ):
         outcomes = list(pool.map(lambda item: _process_item(source, item, fetcher, engine, registry, run_id), items))
     for item, (outcome, error) in zip(items, outcomes, strict=True):
         if outcome in ("duplicate", "older"):
@@ -334,7 +343,7 @@ def _poll_feeds(
             report.feeds_deferred += 1
             continue
         started = datetime.now(UTC)
-        result = fetcher.get(url, etag=etag, last_modified=last_modified)
+        result = fetcher.get(url, etag=etag, last_modified=last_modified, allow=source.reach)
         error, feed_items = result.error, []
         if result.ok and not result.not_modified:
             try:
@@ -424,11 +433,12 @@ def _already_stored(source: Source, parser: OutletParser, item: FeedItem, engine
 
 def _fetch_page(source: Source, url: str, fetcher: Fetcher, engine: Engine, run_id) -> tuple[str, RawInput]:
     started = datetime.now(UTC)
-    result = fetcher.get(url)
+    result = fetcher.get(url, allow=source.reach)
     with session(engine) as s:
         _log_fetch(s, source, "page", started, result, result.error, run_id)
     if not result.ok or not result.content:
-        raise ItemFailed(Stage.PAGE, f"page {url}: {result.error or 'empty response'}", Reason.FETCH)
+        reason = Reason.OFF_SITE if result.refused else Reason.FETCH
+        raise ItemFailed(Stage.PAGE, f"page {url}: {result.error or 'empty response'}", reason)
     text, _ = decode_html(result.content, result.content_type)
     return text, RawInput("page", result.content, url, result.content_type)
 

@@ -126,7 +126,7 @@ class Reason(StrEnum):
 _MEANINGS = {
     Reason.FETCH: "the article page could not be fetched (HTTP error, timeout, network)",
     Reason.BAD_FEED: "a feed document that is not RSS or Atom",
-    Reason.OFF_SITE: "an item link outside the source's allowed hosts",
+    Reason.OFF_SITE: "an item link, or a redirect from it, outside the source's allowed hosts or to a private address",
     Reason.NO_LINK: "a feed item or archived post without a link",
     Reason.NO_BODY: "the layout's body container is missing from the page",
     Reason.EMPTY: "neither a title nor body text",

@@ -11,12 +11,11 @@ from pathlib import Path
 from newsmon import settings
 from newsmon.alerts.settings import AlertSettings, alert_settings
 from newsmon.failure_policy import FailurePolicy, failure_policy
-from newsmon.fetch import Politeness
+from newsmon.fetch import Politeness, Reach
 from newsmon.parsers import PARSERS, OutletParser, parser_for
-from newsmon.parsers.urls import host_of
 from newsmon.retention import Retention, retention
 
-_SOURCE_KEYS = {"parser", "feeds", "extra_hosts", "politeness"}
+_SOURCE_KEYS = {"parser", "feeds", "extra_hosts", "politeness", "time_budget_seconds"}
 _MOVED_TO_THE_PARSER = {"name", "time_zone", "allowed_hosts"}
 
 
@@ -27,6 +26,8 @@ class Source:
     feeds: tuple[str, ...]
     extra_hosts: frozenset[str] = frozenset()
     politeness: Politeness = Politeness()
+    # A run's requests for this outlet (feeds and pages) end within this; the rest waits for the next run.
+    time_budget_seconds: float = 300.0
 
     @property
     def parser(self) -> OutletParser:
@@ -42,11 +43,16 @@ class Source:
 
     @property
     def allowed_hosts(self) -> frozenset[str]:
-        """Article pages are fetched only from these: the parser's hosts, the feeds' hosts, and the extra ones."""
-        return frozenset(self.parser.hosts) | self.extra_hosts | {host_of(url) for url in self.feeds}
+        """Requests go only to these: the parser's hosts, the feeds' hosts (with a port that is not the default),
+        and the extra ones ("host", or "host:port" for a port that is not the scheme's default)."""
+        return frozenset(self.parser.hosts) | self.extra_hosts | {Reach.entry_for(url) for url in self.feeds}
+
+    @property
+    def reach(self) -> Reach:
+        return Reach(self.allowed_hosts)
 
     def allows(self, url: str) -> bool:
-        return host_of(url) in self.allowed_hosts
+        return self.reach.refusal(url) is None
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,7 @@ def load_registry(path: Path | None = None) -> Registry:
             feeds=tuple(url.format(rsshub_base=rsshub_base) for url in entry["feeds"]),
             extra_hosts=frozenset(entry.get("extra_hosts", [])),
             politeness=Politeness(int(politeness.get("concurrency", 2)), float(politeness.get("delay_seconds", 1.0))),
+            time_budget_seconds=float(entry.get("time_budget_seconds", Source.time_budget_seconds)),
         )
         if source.parser_key not in PARSERS:
             raise ValueError(f"{path}: [sources.{key}] parser {source.parser_key!r} is not an outlet parser; "

@@ -137,6 +137,7 @@ def make_fetcher() -> Iterator[Callable[..., Fetcher]]:
             "backoff_base": 0.01,
             "backoff_cap": 1.0,
             "politeness": Politeness(2, 0.0),
+            "allow_private": ["127.0.0.0/8"],  # the test site is on 127.0.0.1
         }
         fetcher = Fetcher(**(settings | options))
         fetchers.append(fetcher)

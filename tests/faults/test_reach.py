@@ -1,0 +1,94 @@
+"""Reach: every request, each redirect hop included, stays on the allowed hosts and ports and off non-public
+addresses, unless allowed. Refusals happen before any connection: the hostile server's request log and Python's
+socket.connect audit events show that nothing was sent."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from newsmon.fetch import Fetcher, Politeness, Reach
+from tests.faults.server import HostileServer, hostile_server
+
+METADATA = "169.254.169.254"
+_connects: list[tuple] = []
+
+
+def _record_connects(event: str, args: tuple) -> None:
+    if event == "socket.connect":
+        _connects.append(args[1])
+
+
+sys.addaudithook(_record_connects)  # audit hooks cannot be removed: this one only appends to a list
+
+
+@pytest.fixture
+def server() -> Iterator[HostileServer]:
+    with hostile_server() as server:
+        yield server
+
+
+def fetcher(**options) -> Fetcher:
+    return Fetcher(user_agent="newsmon-tests", timeout=5.0, retries=0, politeness=Politeness(2, 0.0), **options)
+
+
+def connects_to(host: str) -> list:
+    return [address for address in _connects if isinstance(address, tuple) and address[0] == host]
+
+
+def test_a_redirect_to_another_host_is_refused_before_it_is_requested(server):
+    target = f"http://127.0.0.1:{server.port}/ok"  # the same server under another name: off the allowed hosts
+    with fetcher(allow_private=["127.0.0.0/8"]) as f:
+        result = f.get(f"http://localhost:{server.port}/redirect?to={target}",
+                       allow=Reach(frozenset({f"localhost:{server.port}"})))
+    assert result.refused and not result.ok
+    assert result.error == f"refused: redirected: {target} is outside the allowed hosts"
+    assert server.paths == [f"/redirect?to={target}"]  # the redirect only; /ok never asked for
+
+
+def test_an_allowed_host_on_another_port_is_refused(server):
+    url = f"http://127.0.0.1:{server.port}/ok"
+    with fetcher(allow_private=["127.0.0.0/8"]) as f:
+        refused = f.get(url, allow=Reach(frozenset({"127.0.0.1"})))  # the default port only
+        listed = f.get(url, allow=Reach(frozenset({f"127.0.0.1:{server.port}"})))
+    assert refused.refused and "outside the allowed hosts" in (refused.error or "")
+    assert listed.ok and listed.content
+    assert server.paths == ["/ok"]  # the listed port's request only
+
+
+def test_a_redirect_to_the_metadata_address_is_refused_without_a_packet(server):
+    redirect = f"http://localhost:{server.port}/redirect?to=http://{METADATA}/latest/meta-data/"
+    allowed_everywhere = Reach(frozenset({f"localhost:{server.port}", METADATA}))  # so the address check decides
+    with fetcher(allow_private=["127.0.0.0/8"]) as f:
+        result = f.get(redirect, allow=allowed_everywhere)
+    assert result.refused
+    assert result.error == f"refused: {METADATA} resolves to a non-public address ({METADATA}): not requested"
+    assert connects_to(METADATA) == []
+    assert len(server.paths) == 1
+
+
+def test_loopback_is_refused_unless_allowed(server):
+    url = f"http://localhost:{server.port}/ok"
+    with fetcher() as f:
+        refused = f.get(url)
+    with fetcher(allow_private=["127.0.0.0/8", "::1/128"]) as f:
+        allowed = f.get(url)
+    assert refused.refused and "non-public address" in (refused.error or "")
+    assert allowed.ok
+    assert server.paths == ["/ok"]
+
+
+@pytest.mark.parametrize("url", ["ftp://localhost/ok", "http://localhost:notaport/ok", "file:///etc/passwd"])
+def test_reach_refuses_other_schemes_and_bad_ports(url):
+    assert Reach(frozenset({"localhost"})).refusal(url)
+
+
+def test_under_replay_a_redirect_off_the_site_stays_on_the_replay_site(server):
+    """The replay site stands for every host; a redirect to the metadata address is asked of the replay site."""
+    with fetcher(replay_base=f"http://127.0.0.1:{server.port}", allow_private=["127.0.0.0/8"]) as f:
+        result = f.get(f"https://news.example/redirect?to=http://{METADATA}/ok")
+    assert result.ok and result.final_url == f"http://{METADATA}/ok"
+    assert server.paths == ["/news.example/redirect?to=http://169.254.169.254/ok", f"/{METADATA}/ok"]
+    assert connects_to(METADATA) == []
