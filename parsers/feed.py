@@ -16,7 +16,8 @@ from newsmon.parsers.text import untrusted_text
 log = logging.getLogger(__name__)
 
 _AUTHOR_IN_PARENS = re.compile(r"^\S+@\S+\s*\((?P<name>[^)]*)\)$")
-_DECLARED_UTF8 = re.compile(rb"^\s*<\?xml[^>]*\bencoding\s*=\s*[\"']utf-?8[\"']", re.IGNORECASE)
+_DECLARED_ENCODING = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?\bencoding\s*=\s*[\"'](?P<name>[^\"']*)[\"']")
+_UTF16_OR_32_BOM = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 _CHARACTER_REFERENCE = re.compile(rb"&#(?:[xX](?P<hex>[0-9a-fA-F]+)|(?P<decimal>[0-9]+));")
 _REPLACEMENT_REFERENCE = b"&#65533;"
 
@@ -79,9 +80,11 @@ def read_feed(content: bytes) -> list[FeedItem]:
 
 
 def _repaired_utf8(content: bytes) -> bytes:
-    """A document declared UTF-8 with invalid bytes in it, decoded as UTF-8 with U+FFFD for each bad sequence
-    (logged with their count): feedparser would otherwise read the whole feed as windows-1252 mojibake."""
-    if not _DECLARED_UTF8.match(content):
+    """A UTF-8 document (declared so, or not declared: XML's default) with invalid bytes in it, decoded as UTF-8
+    with U+FFFD for each bad sequence (logged with their count): feedparser would otherwise read the whole feed as
+    windows-1252 mojibake. A document declared in another charset is left to feedparser."""
+    declared = _DECLARED_ENCODING.match(content)
+    if (declared and declared["name"].lower() not in (b"utf-8", b"utf8")) or content.startswith(_UTF16_OR_32_BOM):
         return content
     try:
         content.decode("utf-8")

@@ -38,8 +38,12 @@ def test_character_references_feedparser_cannot_encode_become_replacement_charac
     assert json.loads(items[0].raw().content)["title"] == title  # the stored copy encodes
 
 
-def test_invalid_utf8_in_a_feed_declared_utf8_is_read_as_utf8_with_replacement_characters(caplog):
-    items = read_feed(rss(b"\xe4\xb8\xad\xff\xe6\x96\x87"))
+@pytest.mark.parametrize("declaration", [
+    b'<?xml version="1.0" encoding="utf-8"?>', b"\xef\xbb\xbf<?xml version='1.0' encoding='UTF8'?>",
+    b'<?xml version="1.0"?>', b"",  # undeclared: XML's default, UTF-8
+])
+def test_invalid_utf8_in_a_utf8_feed_is_read_as_utf8_with_replacement_characters(declaration, caplog):
+    items = read_feed(rss(b"\xe4\xb8\xad\xff\xe6\x96\x87", declaration))
     assert [i.title for i in items] == ["中\ufffd文", "好"]  # not the whole feed as windows-1252
     assert "1 invalid byte sequences" in caplog.text
 
