@@ -45,7 +45,9 @@ class Reach:
         parts = urlsplit(url)
         host = parts.hostname or ""
         port = parts.port
-        return host if port in (None, DEFAULT_PORTS.get(parts.scheme)) else f"{host}:{port}"
+        if port in (None, DEFAULT_PORTS.get(parts.scheme)):
+            return host
+        return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"  # an IPv6 address in brackets, as in URLs
 
     def refusal(self, url: str) -> str | None:
         """Why `url` may not be requested, or None when it may."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from newsmon import settings
 from newsmon.alerts.settings import AlertSettings, alert_settings
@@ -72,7 +73,9 @@ class Registry:
         return [s for k, s in self.sources.items() if not keys or k in keys]
 
     def host_politeness(self) -> dict[str, Politeness]:
-        return {host: source.politeness for source in self.sources.values() for host in source.allowed_hosts}
+        # Keyed by host name: the fetcher's gates are per host, whatever the port.
+        return {urlsplit(f"//{entry}").hostname or entry: source.politeness
+                for source in self.sources.values() for entry in source.allowed_hosts}
 
 
 def load_registry(path: Path | None = None) -> Registry:

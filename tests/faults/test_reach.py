@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from newsmon.fetch import Fetcher, Politeness, Reach
+from newsmon.sources import load_registry
 from tests.faults.server import HostileServer, hostile_server
 
 METADATA = "169.254.169.254"
@@ -92,3 +93,14 @@ def test_under_replay_a_redirect_off_the_site_stays_on_the_replay_site(server):
     assert result.ok and result.final_url == f"http://{METADATA}/ok"
     assert server.paths == ["/news.example/redirect?to=http://169.254.169.254/ok", f"/{METADATA}/ok"]
     assert connects_to(METADATA) == []
+
+
+def test_a_feed_on_another_port_allows_that_port_and_keeps_its_politeness(tmp_path):
+    registry_file = tmp_path / "sources.toml"
+    registry_file.write_text('[sources.local]\nparser = "zaobao"\nfeeds = ["http://feeds.test:8080/rss"]\n'
+                             "politeness = { concurrency = 1, delay_seconds = 3.0 }\n", encoding="utf-8")
+    registry = load_registry(registry_file)
+    source = registry.sources["local"]
+    assert source.allows("http://feeds.test:8080/news/1")
+    assert not source.allows("http://feeds.test/news/1")  # the default port is not listed
+    assert registry.host_politeness()["feeds.test"] == Politeness(1, 3.0)  # gates are per host name
