@@ -108,6 +108,19 @@ def _store_existing(session: Session, row: dict[str, Any], raw: PackedRaw | None
         session.flush()
         return StoreResult("older", existing.id)
 
+    _keep_revision(session, existing, fetched_at)
+    for field in _CONTENT_FIELDS:
+        setattr(existing, field, row[field])
+    existing.updated_at = fetched_at
+    session.flush()
+    _store_raws(session, [(existing.id, raw, fetched_at)])
+    return StoreResult("updated", existing.id)
+
+
+
+def _keep_revision(session: Session, existing: Article, replaced_at: datetime) -> None:
+    """Keep the article's current text as a revision before the caller replaces it."""
+    assert existing.id is not None  # a stored row
     session.add(
         ArticleRevision(
             article_id=existing.id,
@@ -116,17 +129,10 @@ def _store_existing(session: Session, row: dict[str, Any], raw: PackedRaw | None
             paragraphs=existing.paragraphs,
             content_hash=existing.content_hash,
             parser=existing.parser,
-            replaced_at=fetched_at,
+            replaced_at=replaced_at,
         )
     )
-    for field in _CONTENT_FIELDS:
-        setattr(existing, field, row[field])
     existing.revision_count += 1
-    existing.updated_at = fetched_at
-    session.flush()
-    _store_raws(session, [(existing.id, raw, fetched_at)])
-    return StoreResult("updated", existing.id)
-
 
 def store_articles(session: Session, rows: list[dict[str, Any]], raws: list[PackedRaw | None]) -> list[StoreResult]:
     """store_article for many article_row()s at once, in order: one COPY-fed INSERT ... ON CONFLICT DO NOTHING
@@ -225,18 +231,7 @@ def store_reparse(session: Session, article_id: int, row: dict[str, Any], repars
         return False
     changed = (existing.title, existing.paragraphs) != (row["title"], row["paragraphs"])
     if changed:
-        session.add(
-            ArticleRevision(
-                article_id=article_id,
-                revision=existing.revision_count,
-                title=existing.title,
-                paragraphs=existing.paragraphs,
-                content_hash=existing.content_hash,
-                parser=existing.parser,
-                replaced_at=reparsed_at,
-            )
-        )
-        existing.revision_count += 1
+        _keep_revision(session, existing, reparsed_at)
     for field in _CONTENT_FIELDS:
         setattr(existing, field, row[field])
     session.flush()
