@@ -82,7 +82,7 @@ def connect() -> Iterator[psycopg.Connection]:
         connection = psycopg.connect(url)
     except psycopg.OperationalError:
         connection = None  # no database yet
-    if connection is None or not _schema_at_head(connection):
+    if connection is None or not schema_at_head(connection):
         if connection is not None:
             connection.close()
         from newsmon.storage.engine import ensure_schema
@@ -94,7 +94,8 @@ def connect() -> Iterator[psycopg.Connection]:
         yield connection
 
 
-def _schema_at_head(connection: psycopg.Connection) -> bool:
+def schema_at_head(connection: psycopg.Connection) -> bool:
+    """Whether the database is at the head migration with its search indexes in place (two small queries)."""
     versioned, indexes = connection.execute(
         "SELECT to_regclass('alembic_version') IS NOT NULL,"
         " (SELECT count(*) FROM pg_indexes WHERE indexname = ANY(%s))",

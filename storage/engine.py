@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from newsmon import settings
 from newsmon.storage import connect
-from newsmon.storage.connect import MIGRATIONS_DIR, ensure_database, head_revision
+from newsmon.storage.connect import MIGRATIONS_DIR, ensure_database, head_revision, schema_at_head
 
 __all__ = ["ensure_database", "head_revision"]  # defined in storage.connect; callers and tests find them here too
 
@@ -93,15 +93,11 @@ def ensure_schema(engine_or_url: Engine | str | None = None) -> None:
     key = engine.url.render_as_string(hide_password=False)
     if key in _schema_ready:
         return
-    names = [index.name for index in _search_indexes()]
     with engine.connect() as connection:
-        versioned, indexes = connection.execute(
-            sa.text("SELECT to_regclass('alembic_version') IS NOT NULL,"
-                    " (SELECT count(*) FROM pg_indexes WHERE indexname = ANY(:names))"),
-            {"names": names},
-        ).one()
-        revision = connection.scalar(sa.text("SELECT max(version_num) FROM alembic_version")) if versioned else None
-    if revision != head_revision() or indexes < len(names):
+        driver_connection = connection.connection.driver_connection
+        assert driver_connection is not None  # an open connection
+        at_head = schema_at_head(driver_connection)
+    if not at_head:
         upgrade(engine)
     _schema_ready.add(key)
 
