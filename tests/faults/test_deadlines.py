@@ -29,6 +29,10 @@ def fetcher(**options) -> Fetcher:
     return Fetcher(**(settings | options))
 
 
+@pytest.mark.fault(
+    "a server sending one header line every half second",
+    "the whole-request deadline cuts the request",
+)
 def test_headers_trickling_in_are_cut_at_the_deadline(server):
     deadline = 1.0  # the server sends a header line every 0.5 s: each read is quick, the whole never ends
     with fetcher(timeout=deadline) as f:
@@ -39,6 +43,10 @@ def test_headers_trickling_in_are_cut_at_the_deadline(server):
     assert took < 3 * deadline
 
 
+@pytest.mark.fault(
+    "an outlet's requests exceeding its time budget",
+    "requests end at the budget; later ones are refused and recorded",
+)
 def test_a_fetcher_s_budget_bounds_its_requests_and_then_refuses_more(server):
     url = f"http://127.0.0.1:{server.port}/hang"
     with fetcher(timeout=30.0, retries=3, backoff_base=0.01, budget_seconds=0.5) as f:
@@ -74,6 +82,10 @@ CALM = (
 ).encode()
 
 
+@pytest.mark.fault(
+    "an outlet whose server never answers",
+    "the outlet spends its budget, its items are recorded as failures, the next outlet is polled",
+)
 def test_an_outlet_whose_server_hangs_spends_its_budget_and_the_next_is_polled(server, db, tmp_path: Path,
                                                                                 use_settings):
     server.routes["/calm.test/feeds/news"] = CALM

@@ -39,6 +39,10 @@ def connects_to(host: str) -> list:
     return [address for address in _connects if isinstance(address, tuple) and address[0] == host]
 
 
+@pytest.mark.fault(
+    "SSRF: a page on an allowed host redirecting to another host",
+    "the hop is refused before it is requested; the item fails as off-site",
+)
 def test_a_redirect_to_another_host_is_refused_before_it_is_requested(server):
     target = f"http://127.0.0.1:{server.port}/ok"  # the same server under another name: off the allowed hosts
     with fetcher(allow_private=["127.0.0.0/8"]) as f:
@@ -49,6 +53,10 @@ def test_a_redirect_to_another_host_is_refused_before_it_is_requested(server):
     assert server.paths == [f"/redirect?to={target}"]  # the redirect only; /ok never asked for
 
 
+@pytest.mark.fault(
+    "SSRF: an allowed host name on another port",
+    "refused: only default ports unless listed",
+)
 def test_an_allowed_host_on_another_port_is_refused(server):
     url = f"http://127.0.0.1:{server.port}/ok"
     with fetcher(allow_private=["127.0.0.0/8"]) as f:
@@ -59,6 +67,10 @@ def test_an_allowed_host_on_another_port_is_refused(server):
     assert server.paths == ["/ok"]  # the listed port's request only
 
 
+@pytest.mark.fault(
+    "SSRF: a redirect to the link-local metadata address 169.254.169.254",
+    "refused after resolving, before any connection",
+)
 def test_a_redirect_to_the_metadata_address_is_refused_without_a_packet(server):
     redirect = f"http://localhost:{server.port}/redirect?to=http://{METADATA}/latest/meta-data/"
     allowed_everywhere = Reach(frozenset({f"localhost:{server.port}", METADATA}))  # so the address check decides
@@ -70,6 +82,10 @@ def test_a_redirect_to_the_metadata_address_is_refused_without_a_packet(server):
     assert len(server.paths) == 1
 
 
+@pytest.mark.fault(
+    "SSRF: a host name resolving to loopback",
+    "refused unless the source allows private addresses by configuration",
+)
 def test_loopback_is_refused_unless_allowed(server):
     url = f"http://localhost:{server.port}/ok"
     with fetcher() as f:
@@ -81,11 +97,19 @@ def test_loopback_is_refused_unless_allowed(server):
     assert server.paths == ["/ok"]
 
 
+@pytest.mark.fault(
+    "links with other schemes (ftp, file) or malformed ports",
+    "refused with a reason",
+)
 @pytest.mark.parametrize("url", ["ftp://localhost/ok", "http://localhost:notaport/ok", "file:///etc/passwd"])
 def test_reach_refuses_other_schemes_and_bad_ports(url):
     assert Reach(frozenset({"localhost"})).refusal(url)
 
 
+@pytest.mark.fault(
+    "under replay, a redirect off the replay site",
+    "refused like any other off-site hop",
+)
 def test_under_replay_a_redirect_off_the_site_stays_on_the_replay_site(server):
     """The replay site stands for every host; a redirect to the metadata address is asked of the replay site."""
     with fetcher(replay_base=f"http://127.0.0.1:{server.port}", allow_private=["127.0.0.0/8"]) as f:
@@ -95,6 +119,10 @@ def test_under_replay_a_redirect_off_the_site_stays_on_the_replay_site(server):
     assert connects_to(METADATA) == []
 
 
+@pytest.mark.fault(
+    "a feed declared on a non-default port",
+    "that port is allowed for that source only; politeness stays keyed on the host",
+)
 def test_a_feed_on_another_port_allows_that_port_and_keeps_its_politeness(tmp_path):
     registry_file = tmp_path / "sources.toml"
     registry_file.write_text('[sources.local]\nparser = "zaobao"\nfeeds = ["http://feeds.test:8080/rss"]\n'
