@@ -347,7 +347,7 @@ def _poll_feeds(
         error, feed_items = result.error, []
         if result.ok and not result.not_modified:
             try:
-                feed_items = read_feed(result.content or b"")
+                feed_items = read_feed(result.content or b"", result.content_type)
             except ParseError as exc:
                 error = str(exc)
         with session(engine) as s:

@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 
 _AUTHOR_IN_PARENS = re.compile(r"^\S+@\S+\s*\((?P<name>[^)]*)\)$")
 _DECLARED_ENCODING = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?\bencoding\s*=\s*[\"'](?P<name>[^\"']*)[\"']")
+_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?(?P<name>[\w.:-]+)", re.IGNORECASE)
 _UTF16_OR_32_BOM = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 _CHARACTER_REFERENCE = re.compile(rb"&#(?:[xX](?P<hex>[0-9a-fA-F]+)|(?P<decimal>[0-9]+));")
 _REPLACEMENT_REFERENCE = b"&#65533;"
@@ -62,15 +63,19 @@ def add_distinct(items: dict[str, FeedItem], item: FeedItem) -> None:
     items.setdefault(item.key, item)
 
 
-def read_feed(content: bytes) -> list[FeedItem]:
-    """Items of an RSS/Atom document given as bytes (feedparser detects the encoding, GBK and Big5 included).
+def read_feed(content: bytes, content_type: str | None = None) -> list[FeedItem]:
+    """Items of an RSS/Atom document given as bytes and the response's Content-Type (feedparser weighs a charset
+    there against the document's own declaration, GBK and Big5 included).
 
     Raises ParseError when the document is not a feed at all (or feedparser fails on it); a feed with recoverable
     XML errors still yields its items. Bad bytes are data: invalid UTF-8 in a UTF-8 feed, references to characters
     UTF-8 cannot hold, NUL and controls end as U+FFFD or nothing in the items' texts, never as an exception.
     """
     try:
-        parsed = feedparser.parse(_character_references_made_safe(_repaired_utf8(content)))
+        parsed = feedparser.parse(
+            _character_references_made_safe(_repaired_utf8(content, content_type)),
+            response_headers={"content-type": content_type} if content_type else None,
+        )
     except Exception as exc:  # feedparser's loose parser has crashed on hostile input before: a bad feed, not a crash
         raise ParseError(f"feed parser failed: {type(exc).__name__}: {exc}", reason=Reason.BAD_FEED) from exc
     if not parsed.get("version") and not parsed.entries:
@@ -79,12 +84,18 @@ def read_feed(content: bytes) -> list[FeedItem]:
     return [_item(entry) for entry in parsed.entries]
 
 
-def _repaired_utf8(content: bytes) -> bytes:
+def _repaired_utf8(content: bytes, content_type: str | None) -> bytes:
     """A UTF-8 document (declared so, or not declared: XML's default) with invalid bytes in it, decoded as UTF-8
     with U+FFFD for each bad sequence (logged with their count): feedparser would otherwise read the whole feed as
-    windows-1252 mojibake. A document declared in another charset is left to feedparser."""
+    windows-1252 mojibake. A document declared in another charset, in itself or its Content-Type, is left to
+    feedparser."""
     declared = _DECLARED_ENCODING.match(content)
-    if (declared and declared["name"].lower() not in (b"utf-8", b"utf8")) or content.startswith(_UTF16_OR_32_BOM):
+    in_header = _HEADER_CHARSET.search(content_type or "")
+    if (
+        (declared and declared["name"].lower() not in (b"utf-8", b"utf8"))
+        or (in_header and in_header["name"].lower() not in ("utf-8", "utf8"))
+        or content.startswith(_UTF16_OR_32_BOM)
+    ):
         return content
     try:
         content.decode("utf-8")
