@@ -37,7 +37,15 @@ from newsmon.storage.failures import (
     record_item_failure,
     resolve_item_failure,
 )
-from newsmon.storage.feeds import ensure_feed, ensure_source, feed_due, feed_validators, log_fetch, record_feed_result
+from newsmon.storage.feeds import (
+    advance_validators,
+    ensure_feed,
+    ensure_source,
+    feed_due,
+    feed_validators,
+    log_fetch,
+    record_feed_result,
+)
 from newsmon.storage.models import ItemFailure
 from newsmon.storage.outbox import alerts_created_since
 
@@ -67,6 +75,8 @@ class OutletReport:
     retried: int = 0
     seconds: float = 0.0
     budget_ends_at: float | None = None  # time.time() by which the outlet's requests end: its time budget
+    # feed url -> (ETag, Last-Modified) of this run's 200s: they move once the items they cover are stored
+    validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     still_failing_errors: list[str] = field(default_factory=list)
     given_up_items: list[str] = field(default_factory=list)
@@ -217,7 +227,8 @@ def store_items(
     outlet: str, items: list[FeedItem], report: OutletReport, replay_base: str | None = None, run_id: str | None = None
 ) -> OutletReport:
     """Store each item as an article (fetching its page when the feed lacks the text), scored for UN relevance
-    with its alerts queued in the same transaction; failures are recorded, one never stops the others."""
+    with its alerts queued in the same transaction; failures are recorded, one never stops the others. Then the
+    feeds' validators move: a run killed before that fetches the same items again and stores what it had not."""
     registry = load_registry()
     source = registry.sources[outlet]
     engine = get_engine()
@@ -227,6 +238,10 @@ def store_items(
         ThreadPoolExecutor(max_workers=ITEM_WORKERS) as pool,
     ):
         outcomes = list(pool.map(lambda item: _process_item(source, item, fetcher, engine, registry, run_id), items))
+    with session(engine) as s:  # every item is stored or its failure recorded: the next poll may skip them
+        for url, (etag, last_modified) in report.validators.items():
+            advance_validators(s, url, etag, last_modified)
+    report.validators = {}
     for item, (outcome, error) in zip(items, outcomes, strict=True):
         if outcome in ("duplicate", "older"):
             report.duplicates += 1
@@ -353,8 +368,7 @@ def _poll_feeds(
         with session(engine) as s:
             _log_fetch(s, source, "feed", started, result, error, run_id)
             feed = record_feed_result(
-                s, url, ok=error is None, status_code=result.status, error=error, etag=result.etag,
-                last_modified=result.last_modified, not_modified=result.not_modified, items_seen=len(feed_items),
+                s, url, ok=error is None, status_code=result.status, error=error, items_seen=len(feed_items),
                 policy=policy,
             )
         if error:
@@ -366,6 +380,8 @@ def _poll_feeds(
             continue
         report.feeds_fetched += 1
         report.not_modified += result.not_modified
+        if not result.not_modified:
+            report.validators[url] = (result.etag, result.last_modified)
         for item in feed_items:
             add_distinct(items, item)
     report.items_seen = len(items)

@@ -64,14 +64,12 @@ def record_feed_result(
     ok: bool,
     status_code: int | None,
     error: str | None,
-    etag: str | None,
-    last_modified: str | None,
-    not_modified: bool,
     items_seen: int,
     policy: FailurePolicy | None = None,
 ) -> Feed:
-    """Update a feed's health after a fetch. A 304 counts as success and keeps the old validators. With a policy,
-    a failing feed is not polled again before its back-off is over (none: at the next run)."""
+    """Update a feed's health after a fetch. With a policy, a failing feed is not polled again before its back-off
+    is over (none: at the next run). The validators (ETag, Last-Modified) stay as they were: they move with
+    advance_validators once the items they cover are stored, so a run killed in between fetches them again."""
     feed = session.exec(select(Feed).where(Feed.url == url).with_for_update()).one()
     feed.last_fetched_at = sa.func.now()  # type: ignore[assignment]  # a SQL expression, evaluated by the UPDATE
     feed.last_status = status_code
@@ -79,8 +77,6 @@ def record_feed_result(
         feed.last_success_at = sa.func.now()  # type: ignore[assignment]  # a SQL expression, as above
         feed.consecutive_errors = 0
         feed.last_error = None
-        if not not_modified:
-            feed.etag, feed.last_modified = strip_nul(etag), strip_nul(last_modified)
         feed.items_seen_total += items_seen
         feed.next_poll_at = None
     else:
@@ -92,6 +88,14 @@ def record_feed_result(
     session.flush()
     session.refresh(feed)
     return feed
+
+
+def advance_validators(session: Session, url: str, etag: str | None, last_modified: str | None) -> None:
+    """The validators of a feed's last 200, for its next conditional GET: called only once every item of that
+    response is stored or its failure recorded."""
+    session.exec(
+        sa.update(Feed).where(col(Feed.url) == url).values(etag=strip_nul(etag), last_modified=strip_nul(last_modified))
+    )
 
 
 def log_fetch(session: Session, **fields: Any) -> FetchLog:

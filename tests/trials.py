@@ -21,7 +21,7 @@ from newsmon.model import Article, RawInput
 from newsmon.sources import load_registry
 from newsmon.storage import engine as storage_engine
 from newsmon.storage.articles import store_article
-from newsmon.storage.feeds import ensure_feed, ensure_source, record_feed_result
+from newsmon.storage.feeds import advance_validators, ensure_feed, ensure_source, record_feed_result
 from newsmon.storage.models import Alert
 from newsmon.storage.server import EmbeddedServer
 
@@ -77,8 +77,8 @@ def _seed(engine: Engine) -> None:
             ensure_source(s, source.key, source.name, source.parser_key, source.time_zone)
             for url in source.feeds:
                 ensure_feed(s, source.key, url)
-                record_feed_result(s, url, ok=True, status_code=200, error=None, etag=PRODUCTION_ETAG,
-                                   last_modified=PRODUCTION_LAST_MODIFIED, not_modified=False, items_seen=1)
+                record_feed_result(s, url, ok=True, status_code=200, error=None, items_seen=1)
+                advance_validators(s, url, PRODUCTION_ETAG, PRODUCTION_LAST_MODIFIED)
         article = Article(outlet="bbc", url="https://www.bbc.com/zhongwen/simp/world-00000001", title="生产数据",
                           paragraphs=["一篇真的文章。"], article_id="world-00000001")
         stored = store_article(s, article, RawInput("page", b"<p>real</p>", article.url, "text/html"), now, "bbc.V1")

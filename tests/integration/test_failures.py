@@ -207,8 +207,8 @@ def test_back_off_doubles_to_its_cap_the_age_gives_up_once_and_a_success_starts_
     waits = []
     for _ in range(8):
         with session(db) as s:
-            feed = record_feed_result(s, FEED, ok=False, status_code=500, error="HTTP 500", etag=None,
-                                      last_modified=None, not_modified=False, items_seen=0, policy=policy)
+            feed = record_feed_result(s, FEED, ok=False, status_code=500, error="HTTP 500", items_seen=0,
+                                      policy=policy)
             waits.append((feed.next_poll_at - feed.last_fetched_at) / timedelta(minutes=1))
     assert waits == [15, 30, 60, 120, 240, 360, 360, 360] and feed.consecutive_errors == 8  # never given up
 

@@ -26,6 +26,7 @@ from newsmon.storage.connect import SEARCH_INDEXES, connect
 from newsmon.storage.engine import alembic_config, current_revision, database_url, head_revision, session, upgrade
 from newsmon.storage.failures import failure_raw_input, pending_item_failures, record_item_failure, resolve_item_failure
 from newsmon.storage.feeds import (
+    advance_validators,
     ensure_feed,
     ensure_source,
     feed_health,
@@ -250,20 +251,21 @@ def test_feed_health_counters_and_validators(db):
         assert feed_validators(s, "https://unknown") == (None, None)
 
     def record(**result):
-        fields = dict(
-            ok=True, status_code=200, error=None, etag=None, last_modified=None, not_modified=False, items_seen=0
-        )
+        fields = dict(ok=True, status_code=200, error=None, items_seen=0)
         with session(db) as s:
             return record_feed_result(s, url, **(fields | result))
 
-    ok = record(etag='"e1"', last_modified="Sat, 01 Mar 2025 08:00:00 GMT", items_seen=10)
+    ok = record(items_seen=10)
+    with session(db) as s:
+        assert feed_validators(s, url) == (None, None)  # not before its items are stored
+        advance_validators(s, url, '"e1"', "Sat, 01 Mar 2025 08:00:00 GMT")
     assert (ok.consecutive_errors, ok.items_seen_total, ok.last_status) == (0, 10, 200)
     assert ok.last_success_at is not None and ok.last_fetched_at is not None
     record(ok=False, status_code=503, error="Service Unavailable")
     failed = record(ok=False, status_code=None, error="ConnectTimeout")
     assert (failed.consecutive_errors, failed.last_error, failed.last_status) == (2, "ConnectTimeout", None)
     assert failed.last_success_at == ok.last_success_at
-    unchanged = record(status_code=304, not_modified=True)
+    unchanged = record(status_code=304)
     assert (unchanged.consecutive_errors, unchanged.last_error, unchanged.items_seen_total) == (0, None, 10)
     with session(db) as s:
         assert feed_validators(s, url) == ('"e1"', "Sat, 01 Mar 2025 08:00:00 GMT")
