@@ -33,6 +33,9 @@ _DOCUMENT_CHARSET = re.compile(
     re.IGNORECASE,
 )
 _SNIFF_BYTES = 4096
+# GBK and Big5 bytes mostly decode in each other's charset without an error (as other, rarer characters), so a
+# declaration of one is weighed against the other, and detection considers these two before any other charset.
+_CHINESE_LEGACY = ("gb18030", "big5hkscs")
 
 
 def decode_html(content: bytes, content_type: str | None) -> tuple[str, str]:
@@ -41,6 +44,9 @@ def decode_html(content: bytes, content_type: str | None) -> tuple[str, str]:
     Order: BOM, Content-Type charset, <meta>/XML declaration in the first 4 KB, detection,
     then UTF-8 with replacement characters. A declared charset that does not decode
     strictly is skipped: a wrong declaration is common and would otherwise give mojibake.
+    A declared GBK or Big5 is weighed against the other when the bytes decode in both.
+    Detection reads mostly-UTF-8 bytes (a few invalid sequences among many valid ones) as
+    UTF-8 with U+FFFD for the invalid ones, and tries GBK and Big5 before other charsets.
     """
     for bom, encoding in _BOMS:
         if content.startswith(bom):
@@ -50,9 +56,12 @@ def decode_html(content: bytes, content_type: str | None) -> tuple[str, str]:
         codec = _python_codec(label) if label else None
         if codec:
             try:
-                return content.decode(codec), codec
+                text = content.decode(codec)
             except (UnicodeDecodeError, LookupError):
-                pass
+                continue
+            if codec in _CHINESE_LEGACY and not content.isascii():
+                return _likelier_chinese(content, text, codec)
+            return text, codec
 
     return _detect(content)
 
@@ -80,15 +89,45 @@ def _python_codec(label: str) -> str | None:
     return _SUPERSETS.get(name, name)
 
 
+def _likelier_chinese(content: bytes, declared_text: str, declared: str) -> tuple[str, str]:
+    """The declared Chinese charset, unless the bytes decode in the other one too and read as less of a mess there
+    (a Big5 page labelled gb2312 decodes without an error, as nonsense). A tie keeps the declaration: a few
+    characters read as plausibly in either."""
+    other = next(codec for codec in _CHINESE_LEGACY if codec != declared)
+    try:
+        other_text = content.decode(other)
+    except UnicodeDecodeError:
+        return declared_text, declared
+    # charset_normalizer leaves out a reading it finds too messy: as messy as can be
+    chaos = {_python_codec(match.encoding): match.chaos
+             for match in charset_normalizer.from_bytes(content, cp_isolation=list(_CHINESE_LEGACY))}
+    if chaos.get(other, 1.0) < chaos.get(declared, 1.0):
+        return other_text, other
+    return declared_text, declared
+
+
 def _detect(content: bytes) -> tuple[str, str]:
     # Valid UTF-8 with non-ASCII bytes is almost never anything else, and checking it is
     # much cheaper and surer than statistical detection (which struggles on short text).
     try:
         return content.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
-        pass
-    best = charset_normalizer.from_bytes(content).best()
-    encoding = _python_codec(best.encoding) if best else None
-    if encoding:
-        return content.decode(encoding, errors="replace"), encoding
-    return content.decode("utf-8", errors="replace"), "utf-8"
+        repaired = content.decode("utf-8", errors="replace")
+    if _mostly_utf8(content, repaired):
+        return repaired, "utf-8"
+    # Unrestricted detection takes short GBK text for Korean (cp949): the Chinese charsets are asked first.
+    for candidates in (list(_CHINESE_LEGACY), None):
+        best = charset_normalizer.from_bytes(content, cp_isolation=candidates).best()
+        encoding = _python_codec(best.encoding) if best else None
+        if encoding:
+            return content.decode(encoding, errors="replace"), encoding
+    return repaired, "utf-8"
+
+
+def _mostly_utf8(content: bytes, repaired: str) -> bool:
+    """Whether bytes that are not valid UTF-8 are UTF-8 with a few bad sequences: more valid non-ASCII characters
+    than invalid sequences. Text in a legacy charset read as UTF-8 is nearly all invalid sequences (GBK's 中文,
+    D6 D0 CE C4, is four), a damaged UTF-8 document nearly all valid characters."""
+    invalid = repaired.count("\ufffd") - content.count("\ufffd".encode())
+    valid_non_ascii = len(repaired) - len(repaired.encode("ascii", errors="ignore")) - repaired.count("\ufffd")
+    return valid_non_ascii > invalid

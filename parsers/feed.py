@@ -10,6 +10,7 @@ from typing import Any
 
 import feedparser
 
+from newsmon.fetch.charset import decode_html
 from newsmon.model import ParseError, RawInput, Reason
 from newsmon.parsers.text import untrusted_text
 
@@ -17,7 +18,6 @@ log = logging.getLogger(__name__)
 
 _AUTHOR_IN_PARENS = re.compile(r"^\S+@\S+\s*\((?P<name>[^)]*)\)$")
 _DECLARED_ENCODING = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?\bencoding\s*=\s*[\"'](?P<name>[^\"']*)[\"']")
-_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?(?P<name>[\w.:-]+)", re.IGNORECASE)
 _UTF16_OR_32_BOM = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 _CHARACTER_REFERENCE = re.compile(rb"&#(?:[xX](?P<hex>[0-9a-fA-F]+)|(?P<decimal>[0-9]+));")
 _REPLACEMENT_REFERENCE = b"&#65533;"
@@ -64,17 +64,18 @@ def add_distinct(items: dict[str, FeedItem], item: FeedItem) -> None:
 
 
 def read_feed(content: bytes, content_type: str | None = None) -> list[FeedItem]:
-    """Items of an RSS/Atom document given as bytes and the response's Content-Type (feedparser weighs a charset
-    there against the document's own declaration, GBK and Big5 included).
+    """Items of an RSS/Atom document given as bytes and the response's Content-Type, decoded as pages are (a charset
+    there, then the document's own declaration, then detection: see _as_utf8).
 
     Raises ParseError when the document is not a feed at all (or feedparser fails on it); a feed with recoverable
     XML errors still yields its items. Bad bytes are data: invalid UTF-8 in a UTF-8 feed, references to characters
     UTF-8 cannot hold, NUL and controls end as U+FFFD or nothing in the items' texts, never as an exception.
     """
+    utf8, utf8_content_type = _as_utf8(content, content_type)
     try:
         parsed = feedparser.parse(
-            _character_references_made_safe(_repaired_utf8(content, content_type)),
-            response_headers={"content-type": content_type} if content_type else None,
+            _character_references_made_safe(utf8),
+            response_headers={"content-type": utf8_content_type} if utf8_content_type else None,
         )
     except Exception as exc:  # feedparser's loose parser has crashed on hostile input before: a bad feed, not a crash
         raise ParseError(f"feed parser failed: {type(exc).__name__}: {exc}", reason=Reason.BAD_FEED) from exc
@@ -84,27 +85,27 @@ def read_feed(content: bytes, content_type: str | None = None) -> list[FeedItem]
     return [_item(entry) for entry in parsed.entries]
 
 
-def _repaired_utf8(content: bytes, content_type: str | None) -> bytes:
-    """A UTF-8 document (declared so, or not declared: XML's default) with invalid bytes in it, decoded as UTF-8
-    with U+FFFD for each bad sequence (logged with their count): feedparser would otherwise read the whole feed as
-    windows-1252 mojibake. A document declared in another charset, in itself or its Content-Type, is left to
-    feedparser."""
-    declared = _DECLARED_ENCODING.match(content)
-    in_header = _HEADER_CHARSET.search(content_type or "")
-    if (
-        (declared and declared["name"].lower() not in (b"utf-8", b"utf8"))
-        or (in_header and in_header["name"].lower() not in ("utf-8", "utf8"))
-        or content.startswith(_UTF16_OR_32_BOM)
-    ):
-        return content
-    try:
-        content.decode("utf-8")
-        return content
-    except UnicodeDecodeError:
-        text = content.decode("utf-8", errors="replace")
+def _as_utf8(content: bytes, content_type: str | None) -> tuple[bytes, str | None]:
+    """The document re-encoded as UTF-8 and declared so (XML declaration and Content-Type): read by decode_html's
+    rules, as pages are. A declaration that does not decode is skipped; an undeclared (or wrongly declared) feed
+    that is mostly UTF-8 keeps its text with U+FFFD for each bad sequence (logged with their count), one whose
+    bytes are not UTF-8 at all is detected (GBK and Big5 first). feedparser would otherwise read a damaged UTF-8
+    feed as windows-1252 mojibake and an undeclared GBK or Big5 feed as UTF-8 with U+FFFD throughout. A UTF-16/32
+    document (by its BOM) is left to feedparser."""
+    if content.startswith(_UTF16_OR_32_BOM):
+        return content, content_type
+    text, encoding = decode_html(content, content_type)
     replaced = text.count("\ufffd") - content.count("\ufffd".encode())
-    log.warning("feed declared UTF-8 holds %d invalid byte sequences: each read as U+FFFD", replaced)
-    return text.encode()
+    if replaced > 0:
+        log.warning("feed read as %s holds %d invalid byte sequences: each read as U+FFFD", encoding, replaced)
+    utf8 = _DECLARED_ENCODING.sub(_declared_utf8, text.encode(), count=1)
+    media_type = (content_type or "").split(";", 1)[0].strip()
+    return utf8, f"{media_type}; charset=utf-8" if media_type else None
+
+
+def _declared_utf8(declaration: re.Match[bytes]) -> bytes:
+    """The XML declaration (matched from the document's start) naming UTF-8 instead."""
+    return declaration[0][: declaration.start("name")] + b"utf-8" + declaration[0][declaration.end("name") :]
 
 
 def _character_references_made_safe(content: bytes) -> bytes:
