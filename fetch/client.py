@@ -298,9 +298,15 @@ class Fetcher:
         while True:
             attempts += 1
             attempt = self._attempt(url, headers, allow)
-            if not attempt.retryable or attempts > self.retries or self._budget_left() == 0:
+            if not attempt.retryable or attempts > self.retries:
                 break
-            time.sleep(self._backoff(attempts, attempt.retry_after))
+            wait = self._backoff(attempts, attempt.retry_after)
+            if wait >= self._budget_left():  # a wait the budget cannot hold: give up now rather than at its end
+                asked = "" if attempt.retry_after is None else f" (Retry-After {attempt.retry_after:g} s)"
+                attempt.result.error = (f"{attempt.result.error}; not tried again{asked}: a wait of {wait:.1f} s "
+                                        f"is more than is left of the time budget of {self.budget_seconds} s")
+                break
+            time.sleep(wait)
 
         result = attempt.result
         result.attempts = attempts
