@@ -1,9 +1,10 @@
-"""Dates as each outlet writes them, read in the outlet's own zone (never a zone-less guess as UTC)."""
+"""Dates as each outlet writes them, read in the outlet's own zone (never a zone-less guess as UTC), and not trusted
+when they lie ahead of the moment they are read by more than FUTURE_TOLERANCE."""
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,10 @@ _CHINESE = re.compile(
     r"(?:\D{0,6}?(\d{1,2})\s*[:：时]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2}))?)?"
 )
 _NUMERIC = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T\s]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+# A publication date further ahead than this is no publication date: a wrong year, a clock or zone error upstream,
+# or an item dated to stay on top of every newest-first list. Such a date is unknown (the raw string is kept with the
+# article); one less far ahead is kept as written, as a zone-less date read in the outlet's zone may be hours ahead.
+FUTURE_TOLERANCE = timedelta(days=1)
 
 
 def from_epoch_ms(ms: int | str) -> datetime:
@@ -21,7 +26,8 @@ def from_epoch_ms(ms: int | str) -> datetime:
 def parse_date(raw: str | None, zone: ZoneInfo) -> datetime | None:
     """Parse RFC 822, ISO 8601 and Chinese (2026年11月22日 12:00) dates; a date without a zone is in `zone`.
 
-    Returns an aware UTC datetime, or None when the string holds no date.
+    Returns an aware UTC datetime, or None when the string holds no date or one more than FUTURE_TOLERANCE ahead
+    of now.
     """
     if not raw or not raw.strip():
         return None
@@ -31,7 +37,8 @@ def parse_date(raw: str | None, zone: ZoneInfo) -> datetime | None:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
-    return parsed.astimezone(UTC)
+    parsed = parsed.astimezone(UTC)
+    return None if parsed > datetime.now(UTC) + FUTURE_TOLERANCE else parsed
 
 
 def _rfc822(text: str) -> datetime | None:
