@@ -9,7 +9,7 @@ PREFECT_LOWEST := 3.8.8
 LOWEST_VENV := $(VENV)/prefect-lowest
 LOWEST_STAMP := $(LOWEST_VENV)/.installed
 
-.PHONY: demo test test-prefect-lowest lint bench clean
+.PHONY: demo test test-prefect-lowest lint bench reliability clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,9 @@ bench: $(STAMP)  ## extraction quality and speed on the gold sets; the full-corp
 	$(BIN)/python bench/extraction_eval.py --trafilatura --labels tests/generic_gold/generic_dev.jsonl
 	$(BIN)/python bench/import_corpus.py
 	$(BIN)/python bench/un_eval.py
+
+reliability: $(STAMP)  ## run the fault suite (tests/faults) and write docs/reliability.md from it
+	$(BIN)/python scripts/reliability.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
