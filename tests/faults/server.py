@@ -10,9 +10,9 @@ endless body, a gzip bomb, a redirect, given bytes as any content type), or seve
 
 from __future__ import annotations
 
-import gzip
 import itertools
 import threading
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -127,7 +127,9 @@ def endless(content_type: str = "application/rss+xml; charset=utf-8") -> Answer:
 
 def gzip_bomb(expands_to: int) -> Answer:
     """A small gzip body (Content-Encoding: gzip) that expands to `expands_to` zero bytes."""
-    bomb = gzip.compress(bytes(expands_to), compresslevel=9)
+    compressor = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    megabyte = bytes(1_000_000)  # compressed a megabyte at a time: the bomb is never held expanded
+    bomb = b"".join(compressor.compress(megabyte) for _ in range(expands_to // len(megabyte))) + compressor.flush()
     return served(bomb, headers={"Content-Encoding": "gzip"})
 
 

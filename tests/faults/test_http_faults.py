@@ -5,10 +5,12 @@ next run, and the calm outlet polled after it is unaffected. Bounds, not duratio
 from __future__ import annotations
 
 import socket
+import tracemalloc
 from collections.abc import Iterator
 
 import pytest
 
+from newsmon.fetch import Fetcher, Politeness
 from newsmon.model import Reason
 from tests.faults.ingestion import Ingestion, Outcome, rss, rss_item
 from tests.faults.server import (
@@ -177,14 +179,26 @@ def test_an_endless_body_is_cut_at_the_size_cap(ingestion, server):
 
 
 @pytest.mark.fault(
-    "a gzip bomb (Content-Encoding: gzip, 50 KB expanding to 50 MB)",
-    "the expanded size is capped (5 MB): the feed fails as too large",
+    "a gzip bomb (Content-Encoding: gzip, 100 KB expanding to 100 MB)",
+    "decompressed 64 KB at a time up to the size cap (5 MB): the feed fails as too large, the fetch never holds "
+    "much more than the cap",
 )
-def test_a_gzip_bomb_is_capped_after_decompression(ingestion, server):
-    server.answers[FEED_PATH] = gzip_bomb(expands_to=50_000_000)
+def test_a_gzip_bomb_is_capped_while_it_is_decompressed(ingestion, server):
+    server.answers[FEED_PATH] = gzip_bomb(expands_to=100_000_000)
     outcome = ingestion.run(source(FEED))
     assert_feed_failed(outcome, f"response larger than {MAX_BYTES} bytes")
     assert server.paths.count(FEED_PATH) == 1
+
+    with Fetcher(user_agent="newsmon-tests", retries=0, max_bytes=MAX_BYTES, politeness=Politeness(2, 0.0),
+                 allow_private=["127.0.0.0/8"]) as fetcher:
+        tracemalloc.start()
+        try:
+            result = fetcher.get(f"{ingestion.replay_base}{FEED_PATH}")
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert result.error == f"response larger than {MAX_BYTES} bytes"
+    assert peak < 2 * MAX_BYTES  # decompressing each 64 KB read whole held some 130 MB at once
 
 
 @pytest.mark.fault(
