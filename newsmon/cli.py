@@ -42,11 +42,14 @@ def _parser() -> argparse.ArgumentParser:
     cmd.add_argument("--outlet", help="store everything under this outlet key instead of detecting it")
     cmd.add_argument("--retry-failed", action="store_true", help="parse and store again the posts that failed")
     cmd.add_argument("--no-prefect", action="store_true", help="fast path, not tracked by Prefect")
-    cmd.add_argument("--workers", type=int, default=2, help="parsing processes (default 2)")
-    cmd.add_argument("--chunk-posts", type=int, default=10_000, help="posts per flow task (default 10,000)")
+    cmd.add_argument("--workers", type=_whole_number(1, MAX_IMPORT_WORKERS), default=2,
+                     help=f"parsing processes (default 2, at most {MAX_IMPORT_WORKERS}: four per CPU)")
+    cmd.add_argument("--chunk-posts", type=_whole_number(1), default=10_000,
+                     help="posts per flow task (default 10,000)")
     cmd.add_argument("--bulk", action=argparse.BooleanOptionalAction, default=None,
                      help="build the search indexes once at the end (default: for inputs large next to the table)")
-    cmd.add_argument("--max-post-mb", type=float, default=10.0, help="posts larger than this fail as too-large")
+    cmd.add_argument("--max-post-mb", type=_post_megabytes, default=10.0,
+                     help=f"posts larger than this fail as too-large (default 10, at most {MAX_POST_MB:,})")
     cmd.set_defaults(handler=cmd_import)
 
     cmd = sub.add_parser("classify", help='UN relevance of JSON lines {"id","title","text"} on stdin, in order')
@@ -202,13 +205,46 @@ def _run_flow(outlets, replay_base) -> int:
     return 0 if state.is_completed() else 1
 
 
+MAX_IMPORT_WORKERS = 4 * (os.cpu_count() or 1)  # more parsing processes than that only cost memory
+MAX_POST_MB = 1024  # a single news post of a gigabyte is not one; the reader holds up to this much
+
+
+def _whole_number(least: int, most: int | None = None):
+    """An argparse type: a whole number from least to most (None: no upper bound)."""
+
+    def whole_number(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if value < least or (most is not None and value > most):
+            allowed = f"from {least} to {most}" if most is not None else f"at least {least}"
+            raise argparse.ArgumentTypeError(f"{value} is out of range: {allowed}")
+        return value
+
+    return whole_number
+
+
+def _post_megabytes(text: str) -> float:
+    """An argparse type: a post size limit in MB, more than nothing and at most MAX_POST_MB."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of megabytes: {text!r}") from None
+    if not (0 < value <= MAX_POST_MB and int(value * 2**20) >= 1):  # NaN fails every comparison
+        raise argparse.ArgumentTypeError(f"{text} is out of range: more than 0 and at most {MAX_POST_MB:,} (MB)")
+    return value
+
+
 def cmd_import(args) -> int:
     if not args.paths and not args.retry_failed:
         print("newsmon import: give PATHs to import, or --retry-failed", file=sys.stderr)
         return 2
-    missing = [p for p in args.paths if not Path(p).exists()]
-    if missing:
-        print(f"newsmon import: no such file or directory: {', '.join(missing)}", file=sys.stderr)
+    from newsmon.imports.read import input_problem
+
+    problems = [problem for path in args.paths if (problem := input_problem(path))]
+    if problems:
+        print(f"newsmon import: {'; '.join(problems)}", file=sys.stderr)
         return 2
     options = {"fmt": args.fmt, "outlet": args.outlet, "max_post_bytes": int(args.max_post_mb * 2**20)}
     if args.no_prefect:
@@ -216,13 +252,19 @@ def cmd_import(args) -> int:
         from newsmon.storage.engine import get_engine
 
         engine = get_engine()  # migrated on first use when needed
-        if args.retry_failed:
-            report = imports.retry_failed(engine, **options)
-        else:
-            with _ProgressBar() as bar:
-                report = imports.import_archives(
-                    args.paths, engine=engine, workers=args.workers, bulk=args.bulk, on_progress=bar.update, **options
-                )
+        try:
+            if args.retry_failed:
+                report = imports.retry_failed(engine, **options)
+            else:
+                with _ProgressBar() as bar:
+                    report = imports.import_archives(
+                        args.paths, engine=engine, workers=args.workers, bulk=args.bulk, on_progress=bar.update,
+                        **options,
+                    )
+        except imports.DatabaseLost as lost:
+            print("\n".join(lost.report.lines()))
+            print(f"newsmon import: {lost}", file=sys.stderr)
+            return 1
         print("\n".join(report.lines()))
         return 0 if report.accounted else 1
 

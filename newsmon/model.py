@@ -109,6 +109,7 @@ class Reason(StrEnum):
     BAD_HTML = "bad-html"
     BAD_FRONT_MATTER = "bad-front-matter"
     INVALID_UTF8 = "invalid-utf8"
+    BINARY = "binary"
     PARSE_ERROR = "parse-error"
     PARSER_CRASH = "parser-crash"
     STORE_ERROR = "store-error"
@@ -117,6 +118,7 @@ class Reason(StrEnum):
     BAD_JSON = "bad-json"
     BAD_RECORD = "bad-record"
     NOT_FOUND = "not-found"
+    EMPTY_INPUT = "empty-input"
 
     @property
     def meaning(self) -> str:
@@ -133,6 +135,7 @@ _MEANINGS = {
     Reason.BAD_HTML: "markup whose text vanishes in the tree, such as an unclosed comment",
     Reason.BAD_FRONT_MATTER: "an archived post whose front matter is not closed",
     Reason.INVALID_UTF8: "invalid bytes, or a lone surrogate in JSON",
+    Reason.BINARY: "binary content, not a text: a post or record of control characters and undecodable bytes",
     Reason.PARSE_ERROR: "any other input the parser refuses",
     Reason.PARSER_CRASH: "a parser bug: it cost this one item, not the run",
     Reason.STORE_ERROR: "the database refused the row",
@@ -141,6 +144,7 @@ _MEANINGS = {
     Reason.BAD_JSON: "a JSON-lines record that is not JSON",
     Reason.BAD_RECORD: 'a JSON-lines record that is not a {"path", "text"} object, or an empty line',
     Reason.NOT_FOUND: "an input path that does not exist",
+    Reason.EMPTY_INPUT: "an input with nothing to import: a file without a line, a folder without post files",
 }
 
 

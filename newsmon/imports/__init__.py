@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from contextlib import nullcontext
+from contextlib import closing, nullcontext
 from functools import partial
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from newsmon.storage.engine import bulk_load, get_engine, session
 from newsmon.storage.failures import failure_raw_input, pending_item_failures, resolve_item_failures
@@ -27,10 +28,11 @@ from newsmon.storage.failures import failure_raw_input, pending_item_failures, r
 from .parse import FORMATS, Parsed, parse_batch, parse_record, parse_stream
 from .read import MAX_POST_BYTES, Chunk, Failure, Post, Reader, plan_chunks, post_files, source_chunk
 from .report import ImportReport, Progress
-from .store import BATCH_POSTS, Importer, worth_bulk_load
+from .store import BATCH_POSTS, DatabaseLost, Importer, worth_bulk_load
 
 __all__ = [
-    "BATCH_POSTS", "FORMATS", "MAX_POST_BYTES", "Chunk", "ChunkRunner", "Failure", "ImportReport", "Importer",
+    "BATCH_POSTS", "FORMATS", "MAX_POST_BYTES", "Chunk", "ChunkRunner", "DatabaseLost", "Failure", "ImportReport",
+    "Importer",
     "Parsed", "Post", "Progress", "Reader", "import_archives", "import_chunk", "import_records", "parse_batch",
     "parse_record", "plan_chunks", "post_files", "retry_failed", "worth_bulk_load",
 ]
@@ -50,14 +52,17 @@ def import_records(
     batch_posts: int = BATCH_POSTS,
     on_batch: Callable[[ImportReport], None] | None = None,
 ) -> ImportReport:
-    """Parse records in `workers` processes (in this one if 1) and store them batch by batch, in input order."""
+    """Parse records in `workers` processes (in this one if 1) and store them batch by batch, in input order.
+    Raises DatabaseLost, with the report so far, when the database goes away."""
     importer = Importer(engine)
     started = time.perf_counter()
-    for results in parse_stream(records, fmt, outlet, workers=workers, batch_posts=batch_posts):
-        importer.store(results)
-        importer.report.seconds = time.perf_counter() - started
-        if on_batch:
-            on_batch(importer.report)
+    # closed on the way out, an exception included: the workers end with the import, not when it is collected
+    with closing(parse_stream(records, fmt, outlet, workers=workers, batch_posts=batch_posts)) as batches:
+        for results in batches:
+            importer.store(results)
+            importer.report.seconds = time.perf_counter() - started
+            if on_batch:
+                on_batch(importer.report)
     return importer.report
 
 
@@ -114,21 +119,36 @@ def import_archives(
             on_progress(Progress(chunk, running is None, done, len(chunks), posts, new, bytes_done + chunk_bytes,
                                  bytes_total, time.perf_counter() - started, bulk))
 
-    with bulk_load(engine) if bulk else nullcontext():
-        for done, chunk in enumerate(chunks, 1):
-            result: ImportReport | BaseException
-            if run_chunk is None:
-                result = import_chunk(chunk, fmt, outlet, workers, max_post_bytes, engine=engine,
-                                      on_batch=partial(progress, chunk, done - 1))
-            else:
-                result = run_chunk(chunk, fmt, outlet, workers, max_post_bytes)
-            if isinstance(result, ImportReport):
-                report.add(result)
-            else:
-                report.chunk_failed(chunk, result)
-            bytes_done += chunk.size
-            progress(chunk, done)
+    lost: DatabaseLost | None = None
+    try:
+        with bulk_load(engine) if bulk else nullcontext():
+            for done, chunk in enumerate(chunks, 1):
+                result: ImportReport | BaseException
+                if run_chunk is None:
+                    try:
+                        result = import_chunk(chunk, fmt, outlet, workers, max_post_bytes, engine=engine,
+                                              on_batch=partial(progress, chunk, done - 1))
+                    except DatabaseLost as error:
+                        result = error
+                else:
+                    result = run_chunk(chunk, fmt, outlet, workers, max_post_bytes)
+                if isinstance(result, DatabaseLost):  # no chunk after it could be stored either
+                    lost = result
+                    report.add(lost.report)
+                    break
+                if isinstance(result, ImportReport):
+                    report.add(result)
+                else:
+                    report.chunk_failed(chunk, result)
+                bytes_done += chunk.size
+                progress(chunk, done)
+    except DBAPIError:
+        if lost is None:
+            raise  # else a bulk load's index build failed too, for the same reason
     report.seconds = time.perf_counter() - started  # the index build is part of the import
+    if lost is not None:
+        lost.report = report
+        raise lost
     return report
 
 

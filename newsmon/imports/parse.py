@@ -6,9 +6,16 @@ outcome of an import does not depend on timing.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import os
+import re
+import signal
+import sys
+import threading
+import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,6 +38,12 @@ FORMATS = ("auto", "archive", "text")
 DOCUMENTS_OUTLET = "documents"
 UNDATED = datetime(1970, 1, 1, tzinfo=UTC)
 NUL_BYTES = "nul-bytes"  # the repair made when a post holds NUL bytes (stored without them)
+# What no text holds much of: C0 and C1 controls but whitespace, surrogates, private use, and U+FFFD (the bytes a
+# decoder could not read). Random bytes decode to about half of these; a real post, in any charset read right,
+# to almost none (a stray NUL is repaired, not refused).
+_NOT_TEXT = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff\ufffd]")
+BINARY_SHARE = 0.1
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 @dataclass(frozen=True)
@@ -45,7 +58,7 @@ class Parsed:
 def parse_stream(
     records: Iterable[Post | Failure], fmt: str = "auto", outlet: str | None = None, *, workers: int = 2,
     batch_posts: int = 400,
-) -> Iterator[list[Parsed | Failure]]:
+) -> Generator[list[Parsed | Failure], None, None]:
     """The records parsed batch by batch, in `workers` processes (in this one if 1), in input order."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
@@ -56,7 +69,8 @@ def parse_stream(
             yield parse_batch(batch, fmt, outlet)
         return
     # fork: the workers inherit the imported parsers instead of importing them again
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=die_with_parent,
+                             initargs=(os.getpid(),)) as pool:
         in_flight: deque = deque()
         for batch in batches:
             in_flight.append(pool.submit(parse_batch, batch, fmt, outlet))
@@ -64,6 +78,26 @@ def parse_stream(
                 yield in_flight.popleft().result()
         while in_flight:
             yield in_flight.popleft().result()
+
+
+def die_with_parent(parent: int) -> None:
+    """A worker initializer: the worker ends when the process that started it does, even killed with -9 (it would
+    otherwise be left parsing for nobody). Linux signals it at once (PR_SET_PDEATHSIG); elsewhere a thread checks
+    every second whether the worker was orphaned."""
+    if sys.platform == "linux":
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    else:
+        threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # the parent died before the worker got here
+        os._exit(1)
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(1)
 
 
 def parse_batch(records: list[Post | Failure], fmt: str, outlet: str | None) -> list[Parsed | Failure]:
@@ -75,14 +109,19 @@ def parse_record(post: Post, fmt: str = "auto", outlet: str | None = None) -> Pa
     as_text = post.as_text
     if as_text is None:
         as_text = fmt == "text" or (fmt == "auto" and post.path.lower().endswith(".txt"))
+    key = outlet or "unknown"
     try:
         text = _decode(post.data, as_text)
     except UnicodeError as error:
-        key = outlet or "unknown"
-        return Failure(post.path, post.source, Reason.INVALID_UTF8, str(error), key, _pack(post, as_text))
+        # bytes that are not UTF-8 may be no text at all: then that is the reason to give
+        text = post.data.decode("utf-8", "replace") if isinstance(post.data, bytes) else ""
+        if not binary_share(text):
+            return Failure(post.path, post.source, Reason.INVALID_UTF8, str(error), key, _pack(post, as_text))
+    if share := binary_share(text):
+        message = f"binary content, not a text: {share:.0%} of its characters are controls or undecodable bytes"
+        return Failure(post.path, post.source, Reason.BINARY, message, key, _pack(post, as_text))
     cleaned = (NUL_BYTES,) if "\x00" in text else ()
     text = text.replace("\x00", "")
-    key = outlet or "unknown"
     try:
         if as_text:
             key = outlet or DOCUMENTS_OUTLET
@@ -105,6 +144,12 @@ def parse_record(post: Post, fmt: str = "auto", outlet: str | None = None) -> Pa
     relevance = classify(article.title, article.paragraphs)
     scored = relevance.to_json() | {"model": relevance.model}
     return Parsed(post.path, article_row(article, fetched_at, version), _pack(post, as_text), scored, cleaned)
+
+
+def binary_share(text: str) -> float:
+    """The share of characters no text holds, when it is so large that the text is binary content; else 0."""
+    share = (len(text) - len(_NOT_TEXT.sub("", text))) / len(text) if text else 0.0
+    return share if share > BINARY_SHARE else 0.0
 
 
 def _decode(data: bytes | str, as_text: bool) -> str:

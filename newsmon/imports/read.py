@@ -23,6 +23,7 @@ MAX_POST_BYTES = 10 * 2**20
 POST_SUFFIXES = (".md", ".markdown", ".html", ".htm", ".txt")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")
 SCAN_BLOCK = 2**20
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 @dataclass(frozen=True)
@@ -91,8 +92,11 @@ def plan_chunks(paths: list[str], chunk_posts: int | None = None) -> list[Chunk]
         target = Path(path)
         if target.is_dir():
             files = [str(f) for f in post_files(target)]
+            if not files:  # read as an empty-input failure
+                chunks.append(Chunk(path, 0, 1, (path,)))
+                continue
             sizes = [os.stat(f).st_size for f in files]
-            step = chunk_posts or max(len(files), 1)
+            step = chunk_posts or len(files)
             chunks.extend(
                 Chunk(path, start, min(start + step, len(files)), tuple(files[start:start + step]),
                       size=sum(sizes[start:start + step]))
@@ -110,6 +114,23 @@ def plan_chunks(paths: list[str], chunk_posts: int | None = None) -> list[Chunk]
     return chunks
 
 
+def input_problem(path: str) -> str | None:
+    """What makes an input not worth starting an import for, said as "what: path"; None if it looks importable.
+    Looks only at names, sizes and a gzip file's first two bytes (reading, the same inputs fail as records)."""
+    target = Path(path)
+    if not target.exists():
+        return f"no such file or directory: {path}"
+    if target.is_dir():
+        return None if post_files(target) else f"no post files ({', '.join(POST_SUFFIXES)}) in the folder: {path}"
+    if target.stat().st_size == 0:
+        return f"an empty file (0 bytes): {path}"
+    if target.name.endswith(".gz"):
+        with open(target, "rb") as head:
+            if head.read(2) != GZIP_MAGIC:
+                return f"not a gzip file: {path}"
+    return None
+
+
 def source_chunk(source: str) -> list[Chunk]:
     """What to read again for a failure's source: one line of a JSON-lines file ("<file>:<line>"), else the input."""
     file, _, line = source.rpartition(":")
@@ -120,7 +141,9 @@ def source_chunk(source: str) -> list[Chunk]:
 
 def _line_chunks(path: Path, every: int) -> list[Chunk]:
     marks, lines, broken = _scan_lines(path, every)
-    total = lines + broken  # a broken gzip stream ends in one truncated-input failure: a record of its own
+    # a broken gzip stream ends in one truncated-input failure, and an input without a line is one empty-input
+    # failure: records of their own
+    total = lines + broken or 1
     marks = [mark for mark in marks if mark[0] < total]
     ends = [mark[2] for mark in marks[1:]] + [path.stat().st_size]
     return [
@@ -161,7 +184,10 @@ def _scan_lines(path: Path, every: int) -> tuple[list[tuple[int, int, int]], int
 
 
 class Reader:
-    """Streams the Posts (and read Failures) of chunks, counting the input bytes read for a progress bar."""
+    """Streams the Posts (and read Failures) of chunks, counting the input bytes read for a progress bar.
+
+    No record is held whole unless it is within max_post_bytes: a post file is read up to one byte over the limit,
+    a JSON line in pieces, so memory stays bounded whatever the input holds."""
 
     def __init__(self, max_post_bytes: int = MAX_POST_BYTES):
         self.max_post_bytes = max_post_bytes
@@ -173,15 +199,19 @@ class Reader:
         return self._lines(chunk)
 
     def _file(self, file: str) -> Post | Failure:
-        path = Path(file)
         try:
-            size = path.stat().st_size
-            self.bytes_done += size
-            if size > self.max_post_bytes:
-                return Failure(file, file, Reason.TOO_LARGE, f"{size:,} bytes, over the {self.max_post_bytes:,} limit")
-            return Post(file, file, path.read_bytes())
+            with Path(file).open("rb") as post:
+                size = os.fstat(post.fileno()).st_size
+                data = post.read(self.max_post_bytes + 1)  # the size may have grown since the stat
         except FileNotFoundError:
             return Failure(file, file, Reason.NOT_FOUND, f"no such file or directory: {file}")
+        except IsADirectoryError:  # planned so: a folder without post files
+            return Failure(file, file, Reason.EMPTY_INPUT, f"no post files ({', '.join(POST_SUFFIXES)}) in {file}")
+        self.bytes_done += size
+        if len(data) > self.max_post_bytes:
+            return Failure(file, file, Reason.TOO_LARGE,
+                           f"{max(size, len(data)):,} bytes, over the {self.max_post_bytes:,} limit")
+        return Post(file, file, data)
 
     def _lines(self, chunk: Chunk) -> Iterator[Post | Failure]:
         path = Path(chunk.path)
@@ -194,28 +224,47 @@ class Reader:
             try:
                 if chunk.offset is None:
                     for _ in range(chunk.start):  # skipped unparsed
-                        stream.readline()
+                        self._skip_line(stream)
                 elif chunk.offset:
                     # a plain file seeks straight there; a GzipFile decompresses the bytes before the offset again
                     # (gzip has no random access) but nothing before it is parsed or even split into lines
                     stream.seek(chunk.offset)
                 position = raw.tell()
                 while chunk.stop is None or number < chunk.stop:
-                    line = stream.readline()
+                    line = stream.readline(self.max_post_bytes + 1)
                     if not line:
+                        if number == 0:
+                            yield Failure(str(path), str(path), Reason.EMPTY_INPUT, f"no lines in {path}")
                         return
                     number += 1
+                    if len(line) > self.max_post_bytes and not line.endswith(b"\n"):
+                        record: Post | Failure = self._too_long(path, number, len(line) + self._skip_line(stream))
+                    else:
+                        record = self._record(path, number, line)
                     self.bytes_done += raw.tell() - position
                     position = raw.tell()
-                    yield self._record(path, number, line)
+                    yield record
             except (EOFError, OSError, zlib.error) as error:  # gzip raises BadGzipFile (an OSError) or EOFError
                 yield Failure(str(path), str(path), Reason.TRUNCATED_INPUT, f"after line {number}: {error}")
 
+    @staticmethod
+    def _skip_line(stream) -> int:
+        """Read past the rest of a line, a block at a time; returns the bytes skipped."""
+        skipped = 0
+        while block := stream.readline(SCAN_BLOCK):
+            skipped += len(block)
+            if block.endswith(b"\n"):
+                break
+        return skipped
+
+    def _too_long(self, path: Path, line_number: int, size: int) -> Failure:
+        source = f"{path}:{line_number}"
+        return Failure(source, source, Reason.TOO_LARGE, f"{size:,} bytes, over the {self.max_post_bytes:,} limit")
+
     def _record(self, path: Path, line_number: int, line: bytes) -> Post | Failure:
         source = f"{path}:{line_number}"
-        if len(line) > self.max_post_bytes:
-            return Failure(source, source, Reason.TOO_LARGE,
-                           f"{len(line):,} bytes, over the {self.max_post_bytes:,} limit")
+        if len(line.rstrip(b"\r\n")) > self.max_post_bytes:
+            return self._too_long(path, line_number, len(line))
         if not line.strip():
             return Failure(source, source, Reason.BAD_RECORD, "empty line")
         try:

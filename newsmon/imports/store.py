@@ -26,6 +26,26 @@ BATCH_POSTS = 400
 BULK_MIN_POSTS = 5_000
 
 
+class DatabaseLost(Exception):
+    """The database went away during an import (stopped, or the connection broke): what was committed stays, and
+    the same import run again stores the rest. Carries the report of the import so far."""
+
+    def __init__(self, error: DBAPIError, report: ImportReport):
+        reason = str(error.orig or error).strip().splitlines()[0]
+        super().__init__(f"the database went away during the import ({reason}); what was stored before is kept, "
+                         "and the same import run again stores the rest")
+        self.report = report
+
+
+def database_reachable(engine: Engine) -> bool:
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+    except DBAPIError:
+        return False
+    return True
+
+
 class Importer:
     """Stores parsed batches and keeps the report; one per chunk."""
 
@@ -35,9 +55,17 @@ class Importer:
         self._sources: set[str] = set()
 
     def store(self, results: list[Parsed | Failure]) -> None:
+        """Store a batch and count it; raises DatabaseLost (the batch not counted) when the database is gone."""
+        try:
+            self._store(results)
+        except DBAPIError as error:
+            if database_reachable(self.engine):
+                raise
+            raise DatabaseLost(error, self.report) from error
+
+    def _store(self, results: list[Parsed | Failure]) -> None:
         parsed = [r for r in results if isinstance(r, Parsed)]
         failures = [r for r in results if isinstance(r, Failure)]
-        self.report.read += len(results)
         self._ensure_sources(parsed)
         try:
             with session(self.engine) as s:
@@ -46,17 +74,21 @@ class Importer:
                 _save_relevances(s, parsed, outcomes)
                 resolve_item_failures(s, [p.path for p in parsed])
         except DBAPIError:
+            if not database_reachable(self.engine):  # nothing to find one by one
+                raise
             outcomes = self._store_one_by_one(parsed, failures)
-        for item, outcome in zip(parsed, outcomes, strict=True):
-            if outcome is not None:
-                self._count(item, outcome.outcome)
-        self._count_levels(parsed, outcomes)
         with session(self.engine) as s:
             for failure in failures:
                 record_item_failure(
                     s, failure.outlet, failure.path, failure.source, Stage.IMPORT, failure.message,
                     failure.raw, failure.reason,
                 )
+        # counted once all of the batch is in the database: a batch the database was lost in counts nothing
+        self.report.read += len(results)
+        for item, outcome in zip(parsed, outcomes, strict=True):
+            if outcome is not None:
+                self._count(item, outcome.outcome)
+        self._count_levels(parsed, outcomes)
         for failure in failures:
             self.report.failed += 1
             self.report.failures[failure.reason] += 1
@@ -73,6 +105,8 @@ class Importer:
                     _save_relevances(s, [item], outcomes[-1:])
                     resolve_item_failures(s, [item.path])
             except DBAPIError as error:
+                if not database_reachable(self.engine):
+                    raise
                 outcomes.append(None)
                 message = str(error.orig or error).splitlines()[0]
                 outlet = item.row["outlet"]

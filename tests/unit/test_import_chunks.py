@@ -43,8 +43,8 @@ def test_a_folder_chunk_is_a_slice_of_the_sorted_files_and_reads_only_them(tmp_p
 
     expected = [f.read_bytes() for f in files[4:8]]
     opened = []
-    original = Path.read_bytes
-    monkeypatch.setattr(Path, "read_bytes", lambda self: opened.append(str(self)) or original(self))
+    original = Path.open
+    monkeypatch.setattr(Path, "open", lambda self, *args: opened.append(str(self)) or original(self, *args))
     for file in files[:4] + files[8:]:  # the other chunks' files are gone: reading chunk 1 never touches them
         file.unlink()
     middle = list(Reader().read(chunks[1]))
@@ -63,7 +63,7 @@ def test_one_chunk_per_input_without_a_chunk_size(tmp_path):
         ("posts[0:5]", 5), ("records.jsonl", 0), (f"{single.name}[0:1]", 1), ("missing[0:1]", 1), ("empty[0:1]", 1),
     ]
     (tmp_path / "empty").mkdir()
-    assert plan_chunks([str(tmp_path / "empty")], 10) == []  # an empty folder has nothing to read
+    assert plan_chunks([empty], 10) == [Chunk(empty, 0, 1, (empty,))]  # read as one empty-input failure
     read_back = records(tmp_path, chunks[:4])
     assert [r.path for r in read_back] == [*map(str, files), "p0", "p1", "p2", str(single), missing]
     assert read_back[-1].reason == Reason.NOT_FOUND
