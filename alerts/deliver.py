@@ -1,26 +1,36 @@
-"""Send pending alerts and record each delivery (sent time, attempts, last error).
+"""Send pending alerts and record each delivery (attempts, sent time, last error).
 
-Each alert is locked (SELECT ... FOR UPDATE SKIP LOCKED) while it is sent and marked sent in the same
-transaction: two overlapping runs never send one alert twice, and an alert whose run died before sending it stays
-pending for the next run. (A run killed in the instant between the receiver's answer and the commit would send it
-again; the outbox id in each message lets a receiver drop that rare repeat.)"""
+An alert is sent at least once per channel and at most once more, recognisably: delivery holds it with an advisory
+lock of its connection (an overlapping delivery skips it), commits the attempt (`sending_since`) before calling the
+channel, and its outcome after. Killed before the channel answered, the process leaves the alert `sending_since` and
+unheld: the next delivery sends it again as a possible repeat, with the same key (newsmon-alert-ID) marked "repeat of"
+in the text, a `repeat` field in the JSON payload and `repeat: true` in the Prefect event, so a receiver can drop it.
+Nothing else is sent twice: a failed attempt (an error recorded) is retried as a first sending, a sent one never."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import cache, partial
+from urllib.parse import quote
 
 import apprise
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Session
 
-from newsmon.storage.engine import session
 from newsmon.storage.models import Alert
-from newsmon.storage.outbox import alert_view, claim_pending_alerts
+from newsmon.storage.outbox import (
+    alert_view,
+    begin_attempt,
+    hold_for_sending,
+    let_go,
+    pending_alert_ids,
+    record_outcome,
+)
 
-from .message import AlertFacts, render, render_digest
+from .message import AlertFacts, as_text, render, render_digest
 from .secrets import ChannelTarget, SecretLookup
 from .settings import AlertSettings, Channel
 
@@ -30,6 +40,11 @@ Sender = Callable[[Channel, str, str, list[AlertFacts], list[int]], None]
 _FORMATS = {
     "markdown": apprise.NotifyFormat.MARKDOWN, "html": apprise.NotifyFormat.HTML, "text": apprise.NotifyFormat.TEXT
 }
+# services whose title field is plain text, shown as written: a mail's subject, Slack's title (Apprise escapes its
+# &, <, > itself); they get the title without the format's escapes
+_PLAIN_TITLES = frozenset({"mailto", "mailtos", "slack"})
+# Apprise's generic JSON webhooks, whose payload takes extra fields from the URL (`:name=value`): the alert keys
+_JSON_WEBHOOKS = frozenset({"json", "jsons"})
 
 
 class DeliveryFailed(Exception):
@@ -47,24 +62,30 @@ def send_apprise(
     """Send through the channel's Apprise URL, resolved now (environment, or a Prefect Secret block through
     `secret_lookup`). Errors and Apprise's log records are scrubbed of the URL's secrets."""
     target = channel.target(secret_lookup)
+    if problem := channel.format_problem(target.url):
+        raise DeliveryFailed(problem)
     try:
-        _notify(channel, target, title, body)
+        _notify(channel, target, title, body, facts)
     except DeliveryFailed:
         raise
     except Exception as error:  # whatever Apprise or the network raised may quote the URL
         raise DeliveryFailed(target.scrub(f"{type(error).__name__}: {error}")) from None
 
 
-def _notify(channel: Channel, target: ChannelTarget, title: str, body: str) -> None:
+def _notify(channel: Channel, target: ChannelTarget, title: str, body: str, facts: list[AlertFacts]) -> None:
+    scheme = target.url.split("://")[0].lower() if "://" in target.url else ""
     with target.apprise_log() as warnings:
         notifier = apprise.Apprise()
-        if not notifier.add(_with_format(target.url, channel.format)):
-            scheme = target.url.split("://")[0] + "://…" if "://" in target.url else "no scheme"
-            raise DeliveryFailed(f"not an Apprise URL Apprise can use ({scheme}){_detail(warnings)}")
-        # a service without a title field gets the title folded into the body as markup, unescaped; the body
-        # starts with the headline anyway
-        titled = notifier[0].title_maxlen > 0
-        sent = notifier.notify(title=title if titled else "", body=body, body_format=_FORMATS[channel.format])
+        if not notifier.add(_apprise_url(target.url, scheme, channel.format, facts)):
+            raise DeliveryFailed(f"not an Apprise URL Apprise can use ({f'{scheme}://…' if scheme else 'no scheme'})"
+                                 f"{_detail(warnings)}")
+        # a service without a title field gets the title folded into the body by Apprise; the body starts with the
+        # headline anyway
+        if notifier[0].title_maxlen <= 0:
+            title = ""
+        elif scheme in _PLAIN_TITLES:
+            title = as_text(title, channel.format)
+        sent = notifier.notify(title=title, body=body, body_format=_FORMATS[channel.format])
     if not sent:
         raise DeliveryFailed(f"the service refused the message or could not be reached{_detail(warnings)}")
 
@@ -74,12 +95,22 @@ def _detail(warnings: list[str]) -> str:
     return f": {'; '.join(dict.fromkeys(warnings))}" if warnings else ""
 
 
-def _with_format(url: str, fmt: str) -> str:
-    """Tell Apprise the service takes our format as it is: otherwise it converts (HTML to text, unescaping the
-    entities that keep a hostile title harmless) for services whose default format differs."""
-    if "format=" in url or "://" not in url:
+def _apprise_url(url: str, scheme: str, fmt: str, facts: list[AlertFacts]) -> str:
+    """The channel's URL with what this message needs Apprise to know: that the service takes our format as it is
+    (otherwise it converts, HTML to text unescaping the entities that keep a hostile title harmless, for services
+    whose default format differs); for Telegram, MarkdownV2, whose escapes hold inside the bold headline too (legacy
+    Markdown reads them literally there); for a JSON webhook, the alert keys as payload fields."""
+    if not scheme:
         return url
-    return f"{url}{'&' if '?' in url else '?'}format={fmt}"
+    options = [] if "format=" in url else [f"format={fmt}"]
+    if scheme == "tgram" and fmt == "markdown" and "mdv=" not in url:
+        options.append("mdv=v2")
+    if scheme in _JSON_WEBHOOKS:
+        keys = [f.key for f in facts if f.key]
+        repeats = [f.key for f in facts if f.key and f.repeat]
+        options += [f":alert_key={quote(' '.join(keys))}"] if keys else []
+        options += [f":repeat={quote(' '.join(repeats))}"] if repeats else []
+    return f"{url}{'&' if '?' in url else '?'}{'&'.join(options)}" if options else url
 
 
 @dataclass
@@ -107,59 +138,76 @@ def deliver_pending(
     apprise_sender = partial(send_apprise, secret_lookup=cache(secret_lookup) if secret_lookup else None)
     senders = {"apprise": apprise_sender} | (senders or {})
     report = DeliveryReport()
-    for channel in settings.channels:
-        if channels is not None and channel.name not in channels:
-            continue
-        sender = senders.get(channel.kind)
-        if sender is None:
-            report.waiting.append(channel.name)
-        elif channel.digest_minutes:
-            _deliver_digest(engine, settings, channel, sender, now or datetime.now(UTC), report)
-        else:
-            _deliver_each(engine, settings, channel, sender, report)
+    with engine.connect() as connection:  # one connection: the locks of the alerts being sent are its own
+        for channel in settings.channels:
+            if channels is not None and channel.name not in channels:
+                continue
+            sender = senders.get(channel.kind)
+            if sender is None:
+                report.waiting.append(channel.name)
+                continue
+            zone = settings.zone_of(channel)
+            with _transaction(connection) as s:
+                pending = pending_alert_ids(s, channel.name)
+            if channel.digest_minutes:
+                oldest_due = (now or datetime.now(UTC)) - timedelta(minutes=channel.digest_minutes)
+                _send(connection, pending, channel, sender, report,
+                      compose=lambda facts: render_digest(facts, channel.format, zone),  # noqa: B023 (called here)
+                      due=lambda alerts: alerts[0].created_at <= oldest_due)  # noqa: B023
+            else:
+                for alert_id in pending:
+                    _send(connection, [alert_id], channel, sender, report,
+                          compose=lambda facts: render(facts[0], channel.format, zone))  # noqa: B023
     return report
 
 
-def _deliver_each(engine, settings: AlertSettings, channel: Channel, sender: Sender, report: DeliveryReport) -> None:
-    with session(engine) as s:
-        ids = list(s.exec(select(Alert.id).where(Alert.channel == channel.name, col(Alert.sent_at).is_(None))
-                          .order_by(col(Alert.created_at), col(Alert.id))))
-    for alert_id in ids:
-        with session(engine) as s:
-            alert = s.exec(
-                select(Alert)
-                .where(Alert.id == alert_id, col(Alert.sent_at).is_(None))
-                .with_for_update(skip_locked=True)
-            ).first()
-            if alert is None:  # sent meanwhile, or being sent by an overlapping run
-                continue
-            facts = alert_facts(s, [alert])
-            title, body = render(facts[0], channel.format, settings.zone_of(channel))
-            _attempt([alert], channel, sender, title, body, facts, report)
+@contextmanager
+def _transaction(connection: Connection) -> Iterator[Session]:
+    """A Session on the delivery's connection, committed when the block succeeds; its objects stay readable."""
+    with Session(connection, expire_on_commit=False) as s:
+        yield s
+        s.commit()
 
 
-def _deliver_digest(engine, settings, channel: Channel, sender: Sender, now: datetime, report: DeliveryReport) -> None:
-    with session(engine) as s:
-        alerts = claim_pending_alerts(s, channel.name)
-        if not alerts or alerts[0].created_at > now - timedelta(minutes=channel.digest_minutes):
-            return  # the oldest has not waited a digest period yet
-        facts = alert_facts(s, alerts)
-        title, body = render_digest(facts, channel.format, settings.zone_of(channel))
-        _attempt(alerts, channel, sender, title, body, facts, report)
-
-
-def _attempt(alerts: list[Alert], channel, sender, title, body, facts, report) -> None:
-    attempted = datetime.now(UTC)
+def _send(
+    connection: Connection,
+    alert_ids: list[int],
+    channel: Channel,
+    sender: Sender,
+    report: DeliveryReport,
+    compose: Callable[[list[AlertFacts]], tuple[str, str]],
+    due: Callable[[list[Alert]], bool] = lambda alerts: True,
+) -> None:
+    """Send, in one message (one alert, or a digest that is due), the alerts no other delivery holds."""
+    with _transaction(connection) as s:
+        alerts = hold_for_sending(s, alert_ids)
+    if not alerts:
+        return
     try:
-        sender(channel, title, body, facts, [a.id for a in alerts])
+        if due(alerts):
+            _attempt(connection, alerts, channel, sender, report, compose)
+    finally:
+        with _transaction(connection) as s:
+            let_go(s, [a.id for a in alerts if a.id is not None])
+
+
+def _attempt(connection: Connection, alerts: list[Alert], channel: Channel, sender: Sender, report: DeliveryReport,
+             compose: Callable[[list[AlertFacts]], tuple[str, str]]) -> None:
+    attempted = datetime.now(UTC)
+    with _transaction(connection) as s:
+        s.add_all(alerts)
+        repeats = begin_attempt(alerts, attempted)
+        facts = [replace(f, repeat=repeat) for f, repeat in zip(alert_facts(s, alerts), repeats, strict=True)]
+    # the attempt is committed: killed from here on, this process leaves the alerts to be sent again as repeats
+    title, body = compose(facts)
+    try:
+        sender(channel, title, body, facts, [a.id for a in alerts if a.id is not None])
         error = None
     except Exception as exc:  # one channel failing never stops the others; the error is recorded and retried
         error = f"{type(exc).__name__}: {exc}"
-    for alert in alerts:
-        alert.attempts += 1
-        alert.last_attempt_at = attempted
-        alert.last_error = error
-        alert.sent_at = None if error else attempted
+    with _transaction(connection) as s:
+        s.add_all(alerts)
+        record_outcome(alerts, attempted, error)
     if error:
         report.failed += len(alerts)
         report.errors.append(f"{channel.name}: {error}")
@@ -181,6 +229,6 @@ def alert_facts(s: Session, alerts: list[Alert]) -> list[AlertFacts]:
         facts.append(AlertFacts(
             title=article.title, outlet=article.outlet, outlet_name=outlet_name or article.outlet,
             published_at=article.published_at, level=alert.level, bodies=list(relevance.bodies) if relevance else [],
-            evidence=evidence, url=article.url, article_id=article.id,
+            evidence=evidence, url=article.url, article_id=article.id, alert_id=alert.id,
         ))
     return facts

@@ -1,12 +1,16 @@
 """Alert text: title, outlet name, published time in the channel's zone, level and bodies, the article's newsmon id
-(for `newsmon un explain ID`), one evidence sentence, link.
+(for `newsmon un explain ID`), one evidence sentence, link, and the alert's key.
 
-Titles and evidence come from the outlets and are made inert for the channel's format, so a hostile title cannot add
-markup, links or mentions to the message: Markdown escapes only what CommonMark (and the chat dialects Apprise
-converts it to) would read as markup, so dates and numbers stay as written; HTML is entity-escaped; mentions
-(@everyone, @channel) are broken with an invisible zero-width space in every format, since chat services, and
-Apprise's own Discord plugin, act on them whatever the format. Lines are separate in every format: <br> and <p> in
-HTML, so they survive in mail clients."""
+Titles and evidence come from the outlets and are made inert for the channel's format, the message's title as much as
+its body, so a hostile title cannot add markup, links or mentions to the message: Markdown escapes only what CommonMark
+(and the chat dialects Apprise converts it to) would read as markup, so dates and numbers stay as written; HTML is
+entity-escaped; mentions (@everyone, @channel) are broken with an invisible zero-width space in every format, since
+chat services, and Apprise's own Discord plugin, act on them whatever the format. Lines are separate in every format:
+<br> and <p> in HTML, so they survive in mail clients.
+
+Every alert from the outbox carries its key, `newsmon-alert-<outbox id>`, on the message's last line (a digest: one
+per article) and in its Prefect event: a receiver drops a message whose key it has seen. An alert sent again after a
+run died while sending it says so on that line ("repeat of newsmon-alert-12")."""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from zoneinfo import ZoneInfo
 # inside a line, CommonMark reads these as markup: escapes, code, emphasis, links and images, raw HTML and autolinks,
 # strikethrough (~), spoilers and tables (|); `&` only where it would read as an entity (&amp;)
 _MARKDOWN_MARKUP = re.compile(r"[\\`*_\[\]<>~|]|&(?=#?[0-9A-Za-z]+;)")
+_MARKDOWN_ESCAPE = re.compile(r"\\[\\`*_\[\]<>~|&]")  # what _MARKDOWN_MARKUP's matches became
 _MENTION = re.compile(r"@(?=\w)")
 _ZERO_WIDTH_SPACE = "\u200b"
 _SAFE_URL = re.compile(r"^https?://[^\s<>\"'`]+$")
@@ -36,12 +41,32 @@ class AlertFacts:
     evidence: str
     url: str
     article_id: int | None  # newsmon's id of the article; None for a test message
+    alert_id: int | None = None  # the outbox row this message is for; None for a test message
+    repeat: bool = False  # an earlier attempt died while sending: this alert may have arrived already
 
-    def event_payload(self, alert_id: int) -> dict:
+    @property
+    def key(self) -> str | None:
+        return alert_key(self.alert_id) if self.alert_id is not None else None
+
+    def event_payload(self) -> dict:
         """The payload of the Prefect event newsmon.article.un-related."""
         return {"title": self.title, "outlet": self.outlet, "outlet_name": self.outlet_name, "level": self.level,
                 "bodies": self.bodies, "evidence": self.evidence, "url": self.url, "article_id": self.article_id,
-                "alert_id": alert_id, "published_at": self.published_at.isoformat() if self.published_at else None}
+                "alert_id": self.alert_id, "alert_key": self.key, "repeat": self.repeat,
+                "published_at": self.published_at.isoformat() if self.published_at else None}
+
+
+def alert_key(alert_id: int) -> str:
+    """The idempotency key of an outbox alert: the same on every attempt to send it."""
+    return f"newsmon-alert-{alert_id}"
+
+
+def key_line(facts: AlertFacts) -> str:
+    """The key as the message shows it ('' for a test message), naming a repeat as one. Only [a-z0-9-]: literal in
+    every format."""
+    if facts.key is None:
+        return ""
+    return f"repeat of {facts.key} (an earlier sending was cut off: it may have arrived)" if facts.repeat else facts.key
 
 
 def inert(text: str, fmt: str) -> str:
@@ -79,9 +104,18 @@ def _place(zone: ZoneInfo) -> str:
     return key.rsplit("/", 1)[-1].replace("_", " ") if "/" in key and not key.startswith("Etc/") else ""
 
 
+def as_text(text: str, fmt: str) -> str:
+    """Text made inert for a format (a title) as plain text again, for a service that shows a title as plain text
+    (a mail's subject): the escapes undone, the broken mentions kept."""
+    if fmt == "markdown":
+        return _MARKDOWN_ESCAPE.sub(lambda escape: escape.group()[1:], text)
+    if fmt == "html":
+        return html.unescape(text)
+    return text
+
+
 def render(facts: AlertFacts, fmt: str, zone: ZoneInfo) -> tuple[str, str]:
-    """(title, body) of one alert. The title is plain text, for a subject line or a header: inert, never escaped
-    (the sender leaves it out where a service would read it as markup; the body starts with it)."""
+    """(title, body) of one alert, both in the format."""
     when = local_time(facts.published_at, zone) if facts.published_at else "time unknown"
     url = safe_url(facts.url)
     e = lambda text: inert(text, fmt)  # noqa: E731
@@ -90,19 +124,22 @@ def render(facts: AlertFacts, fmt: str, zone: ZoneInfo) -> tuple[str, str]:
         f" · article id {facts.article_id}" if facts.article_id is not None else ""
     )
     evidence = f"“{e(facts.evidence)}”" if facts.evidence else ""
+    key = key_line(facts)
     if fmt == "html":
         blocks = [
             f"<p><b>{headline}</b><br>\n{source}<br>\n{level}</p>",
             f"<blockquote>{evidence}</blockquote>" if evidence else "",
             f'<p><a href="{html.escape(url)}">{html.escape(url)}</a></p>' if url else "",
+            f"<p>{key}</p>" if key else "",
         ]
         body = "\n".join(block for block in blocks if block)
     elif fmt == "markdown":  # a blank line after the quote, or the link would continue it
-        blocks = [f"**{headline}**\n{source}\n{level}", f"> {evidence}" if evidence else "", f"<{url}>" if url else ""]
+        blocks = [f"**{headline}**\n{source}\n{level}", f"> {evidence}" if evidence else "", f"<{url}>" if url else "",
+                  key]
         body = "\n\n".join(block for block in blocks if block)
     else:
-        body = "\n".join(line for line in [headline, source, level, evidence, url] if line)
-    return f"[UN {facts.level}] {inert(facts.title, 'text')}", body
+        body = "\n".join(line for line in [headline, source, level, evidence, url, key] if line)
+    return f"[UN {facts.level}] {e(facts.title)}", body
 
 
 def render_digest(all_facts: list[AlertFacts], fmt: str, zone: ZoneInfo) -> tuple[str, str]:

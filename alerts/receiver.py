@@ -12,6 +12,10 @@ class WebhookReceiver:
     def __init__(self, status: int = 200):
         self.received: list[dict] = []  # {"path", "headers", "json"}
         self.status = status  # what it answers; tests set 500 to play a failing service
+        # cleared, requests are kept but their answers wait until it is set again: a test's service that got the
+        # message and has not answered yet
+        self.answering = threading.Event()
+        self.answering.set()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -23,8 +27,12 @@ class WebhookReceiver:
                     payload = {"raw": body.decode("utf-8", "replace")}
                 if receiver.status < 400:
                     receiver.received.append({"path": self.path, "headers": dict(self.headers), "json": payload})
-                self.send_response(receiver.status)
-                self.end_headers()
+                receiver.answering.wait()
+                try:
+                    self.send_response(receiver.status)
+                    self.end_headers()
+                except OSError:  # the sender is gone (killed while waiting): nobody to answer
+                    self.close_connection = True
 
             def log_message(self, *args):
                 pass
@@ -45,5 +53,6 @@ class WebhookReceiver:
         return self
 
     def __exit__(self, *exc) -> None:
+        self.answering.set()  # a held answer must not outlive the receiver
         self.server.shutdown()
         self.server.server_close()

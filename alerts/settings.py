@@ -10,6 +10,9 @@ from .secrets import ChannelTarget, SecretLookup, SecretUnavailable, referenced_
 
 PREFECT_EVENT = "prefect-event"  # a channel kind only a Prefect flow can send: the event newsmon.article.un-related
 FORMATS = ("markdown", "html", "text")
+# services that read Markdown in every message, whatever Apprise was told the message is: outlet text in a text or HTML
+# message would be live markup there, so a channel on them must be a Markdown one (its outlet text escaped for it)
+READS_MARKDOWN = frozenset({"discord", "mmost", "mmosts", "rocket", "rockets", "gchat"})
 
 
 @dataclass(frozen=True)
@@ -32,11 +35,21 @@ class Channel:
             referenced_variables(self.url)
         except ValueError as error:
             raise ValueError(f"alert channel {self.name}: url {error}") from None
+        if problem := self.format_problem(self.url):  # a URL from a secret is checked when it is read
+            raise ValueError(problem)
         if self.time_zone:
             try:
                 ZoneInfo(self.time_zone)
             except (ValueError, KeyError):
                 raise ValueError(f"alert channel {self.name}: no time zone {self.time_zone!r}") from None
+
+    def format_problem(self, url: str) -> str | None:
+        """Why this channel's format cannot go to the URL's service (None: it can)."""
+        scheme = url.split("://")[0].lower() if "://" in url else ""
+        if scheme in READS_MARKDOWN and self.format != "markdown":
+            return (f"alert channel {self.name}: {scheme}:// shows every message as Markdown, so format "
+                    f"{self.format!r} would leave markup in outlet titles live there; use format = \"markdown\"")
+        return None
 
     def target(self, lookup: SecretLookup | None = None) -> ChannelTarget:
         """The URL to send to, resolved now (SecretUnavailable names what is missing)."""

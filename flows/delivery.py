@@ -1,6 +1,7 @@
 """The alert delivery flow, on a schedule of its own (prefect.yaml: deliver-alerts-every-5-min): a digest goes out
 on time even when an ingestion run is slow or failing. Each ingestion run still sends what it queued at its end;
-two deliveries at once never send an alert twice (the outbox rows are locked, newsmon.alerts.deliver)."""
+two deliveries at once never send an alert twice (each holds the alerts it sends, newsmon.alerts.deliver), and an
+alert whose sender was killed mid-send goes out once more with its key, marked as a possible repeat."""
 
 from __future__ import annotations
 

@@ -59,7 +59,7 @@ def emit_prefect_event(channel: Channel, title: str, body: str, facts: list[Aler
             resource={
                 "prefect.resource.id": f"newsmon.article.{fact.url or alert_id}", "prefect.resource.name": fact.title
             },
-            payload=fact.event_payload(alert_id),
+            payload=fact.event_payload(),
         )
 
 

@@ -177,7 +177,10 @@ class ArticleRelevance(SQLModel, table=True):
 
 class Alert(SQLModel, table=True):
     """The alert outbox: one row per article and channel, written in the transaction that stores the article,
-    sent by a separate step. The unique key is what makes an alert happen once."""
+    sent by a separate step. The unique key is what makes an alert happen once; its id is the key its messages carry
+    (newsmon-alert-ID). An attempt is committed before the channel is called (attempts, last_attempt_at,
+    sending_since), and its outcome after: a row still `sending_since` that no live delivery holds was being sent
+    when its process died."""
 
     __tablename__ = "alert_outbox"
     __table_args__ = (
@@ -193,6 +196,7 @@ class Alert(SQLModel, table=True):
     attempts: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
     last_error: str | None = Field(default=None, sa_type=Text)
     last_attempt_at: datetime | None = None
+    sending_since: datetime | None = None  # an attempt began then and its outcome is not recorded yet
     sent_at: datetime | None = None
 
 

@@ -1,5 +1,5 @@
-"""The alert outbox: one row per article and channel, claimed and marked sent by delivery.
-Plain functions taking a Session; the caller commits."""
+"""The alert outbox: one row per article and channel; delivery holds each while sending it, records the attempt before
+and the outcome after. Plain functions taking a Session; the caller commits."""
 
 from __future__ import annotations
 
@@ -29,16 +29,62 @@ def enqueue_alerts(session: Session, article_id: int, level: str, channels: list
     return len(result.all())
 
 
-def claim_pending_alerts(session: Session, channel: str, limit: int | None = None) -> list[Alert]:
-    """Unsent alerts of a channel, oldest first, locked until the session ends; rows another run holds are skipped,
-    so two overlapping runs never send the same alert."""
-    statement = (
-        select(Alert)
-        .where(Alert.channel == channel, col(Alert.sent_at).is_(None))
+# advisory locks (bigint keys) of alerts being sent: this base plus the alert's id; apart from the engine's own keys
+_SENDING_LOCKS = 0x616C_6572_0000_0000  # "aler" in the high half
+
+
+def pending_alert_ids(session: Session, channel: str) -> list[int]:
+    """The unsent alerts of a channel, oldest first."""
+    ids = session.exec(
+        select(col(Alert.id)).where(Alert.channel == channel, col(Alert.sent_at).is_(None))
         .order_by(col(Alert.created_at), col(Alert.id))
-        .with_for_update(skip_locked=True)
     )
-    return list(session.exec(statement.limit(limit) if limit else statement))
+    return [alert_id for alert_id in ids if alert_id is not None]  # a primary key: always, but typed optional
+
+
+def hold_for_sending(session: Session, alert_ids: list[int]) -> list[Alert]:
+    """The given alerts this connection may send now, oldest first: each held by a session-level advisory lock, so
+    no overlapping delivery sends it meanwhile, and still unsent once held (read after the lock: a delivery that just
+    let it go has committed its outcome). The locks outlive the transaction (the attempt is committed before
+    sending), so the session must be bound to one Connection the caller keeps until let_go; they go with the
+    connection when the process dies. Alerts not returned are not held."""
+    connection = session.connection()
+    held = [alert_id for alert_id in alert_ids
+            if connection.scalar(sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": _SENDING_LOCKS + alert_id})]
+    if not held:
+        return []
+    unsent = list(session.exec(
+        select(Alert).where(col(Alert.id).in_(held), col(Alert.sent_at).is_(None))
+        .order_by(col(Alert.created_at), col(Alert.id))
+    ))
+    let_go(session, sorted(set(held) - {alert.id for alert in unsent if alert.id is not None}))
+    return unsent
+
+
+def let_go(session: Session, alert_ids: list[int]) -> None:
+    """Release the advisory locks hold_for_sending took (after the outcome is committed)."""
+    for alert_id in alert_ids:
+        session.connection().execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": _SENDING_LOCKS + alert_id})
+
+
+def begin_attempt(alerts: list[Alert], now: datetime) -> list[bool]:
+    """Record an attempt on held alerts, for the caller to commit before sending; for each, whether it is a possible
+    repeat: an earlier attempt began and recorded no outcome, so its process died while sending it."""
+    repeats = []
+    for alert in alerts:
+        repeats.append(alert.sending_since is not None)
+        alert.attempts += 1
+        alert.last_attempt_at = now
+        alert.sending_since = now
+    return repeats
+
+
+def record_outcome(alerts: list[Alert], attempted: datetime, error: str | None) -> None:
+    """The outcome of the attempt begin_attempt recorded: sent at its time, or the error (pending for a retry)."""
+    for alert in alerts:
+        alert.sending_since = None
+        alert.last_error = error
+        alert.sent_at = None if error else attempted
 
 
 def alert_view(

@@ -67,7 +67,7 @@ def test_alerts_test_sends_through_the_named_channel_and_list_shows_nothing_yet(
         env = {**os.environ, "NEWSMON_SOURCES": str(registry)}
         sent = newsmon("alerts", "test", "hook", env=env)
         assert sent.returncode == 0 and sent.stdout.strip() == "hook: sent", sent.stderr
-        assert receiver.received[0]["json"]["title"] == "[UN core] newsmon test alert: 安理会 *test* <b>"
+        assert receiver.received[0]["json"]["title"] == "[UN core] newsmon test alert: 安理会 *test* &lt;b&gt;"  # HTML
         assert "&lt;b&gt;" in receiver.received[0]["json"]["message"]
         unknown = newsmon("alerts", "test", "nope", env=env)
         assert unknown.returncode == 2 and "no alert channel 'nope'; configured: hook, prefect-event" in unknown.stderr

@@ -73,9 +73,11 @@ def test_one_alert_per_article_and_channel_with_the_exact_payload(db):
             "BBC News 中文 · 2026-11-22 14:30 Singapore time (UTC+8)\n"
             "UN core: Security Council · article id 1\n\n"
             "> “联合国安理会星期五举行紧急会议，讨论乌克兰局势。”\n\n"
-            "<https://www.bbc.com/zhongwen/simp/world-60000001>",
+            "<https://www.bbc.com/zhongwen/simp/world-60000001>\n\n"
+            "newsmon-alert-1",
             "attachments": [],
             "type": "info",
+            "alert_key": "newsmon-alert-1",
         }
         assert deliver_pending(db, settings).sent == 0  # nothing twice
     with session(db) as s:
@@ -132,17 +134,23 @@ def test_hostile_titles_stay_inert_as_readers_see_them_through_apprise(db):
         assert deliver_pending(db, settings).sent == 10
         markdown, markdown_2, html, html_2, text, text_2 = ((m["json"]["title"], m["json"]["message"])
                                                             for m in receiver.received)  # channel by channel
-    # the title field is plain text (a subject line, a header), with mentions broken
-    assert {title for title, _ in (markdown, html, text)} == {f"[UN core] {HOSTILE_SHOWN}"}
+    # the title is in the channel's format too, shown as the text it is, with mentions broken
+    assert text[0] == f"[UN core] {HOSTILE_SHOWN}"
+    shown_markdown = Markup(MarkdownIt("commonmark").renderInline(markdown[0]))
+    assert shown_markdown.text == text[0] and shown_markdown.tags == []
+    assert Markup(html[0]).text == text[0] and Markup(html[0]).tags == []
     assert "2020-11-24" in markdown[1] and "\\-" not in markdown[1]  # no backslashes in dates
     assert_inert(MarkdownIt("commonmark").render(markdown[1]))
     assert_inert(html[1])
     assert HOSTILE_SHOWN in text[1].splitlines()
-    # Mattermost has no title field: Apprise would fold the title into the Markdown unescaped, so it gets none
+    # Mattermost has no title field: Apprise would fold the title into the Markdown, so it gets none; the same body
+    # but for the key of its own alert
     chat = mattermost.received[0]
-    assert chat["path"] == "/hooks/hooktoken" and chat["json"]["text"] == markdown[1]
-    # mail: Apprise turns the Markdown into HTML (Python-Markdown), as the mail client shows it
+    assert chat["path"] == "/hooks/hooktoken"
+    assert chat["json"]["text"] == markdown[1].replace("newsmon-alert-1", "newsmon-alert-4")
+    # mail: Apprise turns the Markdown into HTML (Python-Markdown), as the mail client shows it; the subject is plain
     assert_inert(mail.messages[0].get_body(("html",)).get_content())
+    assert mail.messages[0]["Subject"] == text[0]
     for _, body in (markdown_2, html_2, text_2):
         assert "javascript:" not in body and ARTICLE_URL not in body
 
@@ -254,6 +262,24 @@ def test_a_digest_channel_waits_its_period_then_sends_one_message(db):
         assert len(receiver.received) == 1
         digest = receiver.received[0]["json"]
         assert digest["title"] == "[UN] 3 new UN-related articles" and digest["message"].count("<hr>") == 2
+        assert digest["alert_key"] == "newsmon-alert-1 newsmon-alert-2 newsmon-alert-3"  # the alerts it covers
+        assert [f"<p>newsmon-alert-{n}</p>" in digest["message"] for n in (1, 2, 3)] == [True] * 3
+
+
+def test_an_alert_another_delivery_is_sending_is_left_to_it(db):
+    from sqlmodel import Session
+
+    from newsmon.storage.outbox import hold_for_sending, let_go
+
+    with WebhookReceiver() as receiver:
+        settings = settings_for(Channel("hook", receiver.url, "text"))
+        store(db, un_article(), settings)
+        with db.connect() as other, Session(other) as sending:  # another delivery, in the middle of sending it
+            assert [a.id for a in hold_for_sending(sending, [1])] == [1]
+            assert deliver_pending(db, settings).sent == 0 and receiver.received == []
+            let_go(sending, [1])
+        assert deliver_pending(db, settings).sent == 1
+    assert "repeat" not in receiver.received[0]["json"]  # no attempt had begun: a first sending
 
 
 def test_the_threshold_and_the_prefect_channel_wait_for_a_prefect_run(db):

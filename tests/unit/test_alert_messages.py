@@ -2,15 +2,16 @@
 needs, channel URLs from the environment, what is masked and what the registry refuses. (The same, sent through
 Apprise to real receivers: tests/integration/test_alerts.py.)"""
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from markdown_it import MarkdownIt
 
-from newsmon.alerts.message import AlertFacts, inert, items_markdown, local_time, render
+from newsmon.alerts.message import AlertFacts, as_text, inert, items_markdown, local_time, render, render_digest
 from newsmon.alerts.secrets import MASK, SecretUnavailable, resolve_url
-from newsmon.alerts.settings import Channel, alert_settings, channel_lines
+from newsmon.alerts.settings import FORMATS, Channel, alert_settings, channel_lines
 
 SUMMER = datetime(2026, 7, 22, 6, 30, tzinfo=UTC)
 
@@ -47,6 +48,46 @@ def test_every_outlet_text_of_a_message_is_inert_in_commonmark():
     for markup in ("<em>", "<code>", "<b>", "<h1>", "<del>", "<s>"):
         assert markup not in html
     assert "article id 42" in body and "BBC News 中文 · 2026-07-22 14:30 Singapore time (UTC+8)" in body
+
+
+def test_each_message_carries_its_alert_key_and_a_repeat_says_so():
+    facts = AlertFacts(title="安理会开会", outlet="bbc", outlet_name="BBC News 中文", published_at=SUMMER, level="core",
+                       bodies=["Security Council"], evidence="", url="https://www.bbc.com/zhongwen/simp/a-1",
+                       article_id=42, alert_id=12)
+    zone = ZoneInfo("Asia/Singapore")
+    for fmt in FORMATS:
+        body = render(facts, fmt, zone)[1]
+        assert body.endswith("<p>newsmon-alert-12</p>" if fmt == "html" else "\nnewsmon-alert-12"), body
+        again = render(replace(facts, repeat=True), fmt, zone)[1]
+        assert "repeat of newsmon-alert-12 (an earlier sending was cut off: it may have arrived)" in again
+    digest = render_digest([facts, replace(facts, alert_id=13, repeat=True)], "markdown", zone)[1]
+    assert digest.count("newsmon-alert-12") == 1 and "\n\nrepeat of newsmon-alert-13" in digest  # a line each
+    for event in (facts, replace(facts, repeat=True)):  # the Prefect event carries the key too
+        payload = event.event_payload()
+        assert (payload["alert_id"], payload["alert_key"], payload["repeat"]) == (12, "newsmon-alert-12", event.repeat)
+    test_message = replace(facts, alert_id=None)  # `newsmon alerts test`: no outbox row, no key
+    assert "newsmon-alert" not in render(test_message, "text", zone)[1]
+
+
+def test_titles_are_in_the_channel_format_and_read_as_written_as_plain_text():
+    hostile = "安理会 <b>紧急</b> *bold* [x](https://phish.example) @everyone &amp; 3.5% “引号”"
+    facts = AlertFacts(title=hostile, outlet="bbc", outlet_name="BBC", published_at=None, level="mention", bodies=[],
+                       evidence="", url="", article_id=1, alert_id=1)
+    for fmt in FORMATS:
+        title = render(facts, fmt, ZoneInfo("UTC"))[0]
+        assert title == f"[UN mention] {inert(hostile, fmt)}"
+        assert as_text(title, fmt) == f"[UN mention] {inert(hostile, 'text')}"  # a mail's subject
+    assert render(facts, "html", ZoneInfo("UTC"))[0].endswith("&amp;amp; 3.5% “引号”")  # only what HTML needs
+    assert as_text(inert("a\\*b\\", "markdown"), "markdown") == "a\\*b\\"
+
+
+def test_a_markdown_only_service_takes_only_markdown_channels():
+    assert Channel("chat", "mmost://chat.example/token").format == "markdown"
+    for url in ("discord://1/t", "mmosts://chat.example/token", "rocket://u:p@chat.example"):
+        with pytest.raises(ValueError, match="shows every message as Markdown"):
+            Channel("chat", url, "text")
+    assert Channel("chat", "${CHAT_URL}", "html").format_problem("discord://1/t")  # a URL known only when sending
+    assert Channel("mail", "mailto://u:p@example.org", "text").format_problem("mailto://u:p@example.org") is None
 
 
 def test_the_un_items_table_lists_time_level_outlet_linked_title_evidence_and_id_newest_first():
