@@ -72,7 +72,7 @@ def assert_retried_and_stored(ingestion: Ingestion, server: HostileServer, *feed
 
 @pytest.mark.fault(
     "429 and 503 with a Retry-After the outlet's time budget can hold",
-    "waits as asked (never less than Retry-After), then fetches the feed",
+    "waits as asked (Retry-After, up to the fetcher's back-off cap of 30 s), then fetches the feed",
     bad_inputs=2,
 )
 @pytest.mark.parametrize("status", [429, 503])
