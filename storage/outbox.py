@@ -33,6 +33,9 @@ def enqueue_alerts(session: Session, article_id: int, level: str, channels: list
 _SENDING_LOCKS = 0x616C_6572_0000_0000  # "aler" in the high half
 
 
+SENDING = "no outcome recorded yet: being sent, or its delivery died while sending (the next sends it again)"
+
+
 def pending_alert_ids(session: Session, channel: str) -> list[int]:
     """The unsent alerts of a channel, oldest first."""
     ids = session.exec(
@@ -76,6 +79,7 @@ def begin_attempt(alerts: list[Alert], now: datetime) -> list[bool]:
         alert.attempts += 1
         alert.last_attempt_at = now
         alert.sending_since = now
+        alert.last_error = SENDING  # what `newsmon alerts list` shows until the outcome replaces it
     return repeats
 
 

@@ -20,6 +20,7 @@ from newsmon.alerts.receiver import WebhookReceiver
 from newsmon.alerts.settings import Channel
 from newsmon.storage.engine import session
 from newsmon.storage.models import Alert
+from newsmon.storage.outbox import SENDING
 from tests.faults.alert_runner import CHANNEL
 from tests.faults.alert_runner import settings_for as runner_settings
 from tests.integration.test_alerts import settings_for, store, un_article
@@ -98,6 +99,7 @@ def test_killed_after_the_attempt_is_recorded_before_sending(db, tally):
         with session(db) as s:  # the attempt is on record before the channel is called
             attempted = s.get(Alert, 2)
             assert attempted.attempts == 1 and attempted.sending_since is not None and attempted.sent_at is None
+            assert attempted.last_error == SENDING  # as `newsmon alerts list --status failed` shows it
         killed(runner)
         assert receiver.received == []
         assert deliver_pending(db, runner_settings(receiver.url)).sent == ARTICLES
