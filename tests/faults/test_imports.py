@@ -14,8 +14,7 @@ import re
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +30,7 @@ from newsmon.parsers.plaintext import parse_text_document
 from newsmon.storage.connect import DATABASE_NAME
 from newsmon.storage.models import NEWSMON_TABLES
 from newsmon.storage.server import EmbeddedServer
+from tests.e2e.test_services import gone, home_env, wait_for
 from tests.integration.test_import import archive_posts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,14 +70,6 @@ def newsmon_import(*args: str, env: dict[str, str] | None = None) -> subprocess.
 def start_import(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "newsmon.cli", "import", "--no-prefect", *args], cwd=ROOT,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def wait_until(condition: Callable[[], bool], what: str, bound: float = 60) -> None:
-    """Poll until condition holds; fail saying what did not happen within the bound."""
-    deadline = time.monotonic() + bound
-    while not condition():
-        assert time.monotonic() < deadline, f"not within {bound} s: {what}"
-        time.sleep(0.02)
 
 
 @dataclass(frozen=True)
@@ -323,13 +315,6 @@ def test_impossible_options_are_refused_with_one_line(tmp_path):
 # -- 4. a lost database ----------------------------------------------------------------------------------------------
 
 
-def home_env(home: Path) -> dict[str, str]:
-    """A user whose newsmon lives in home (its own embedded server), none of the test session's settings."""
-    env = {name: value for name, value in os.environ.items()
-           if not name.startswith(("NEWSMON_", "PREFECT_")) and name != "DATABASE_URL"}
-    return env | {"NEWSMON_HOME": str(home)}
-
-
 def articles_in(url: str) -> int:
     """The articles stored so far at url; 0 while the import has not created them."""
     try:
@@ -343,14 +328,14 @@ def articles_in(url: str) -> int:
                    "the import ends with its summary so far and one error line (exit 1, no traceback); what was "
                    "committed stays, and the same import run again stores the rest")
 def test_a_database_lost_mid_import_ends_with_the_summary_and_a_rerun_stores_the_rest(tmp_path, tally):
-    posts = distinct_posts(1000)  # three batches
+    posts = distinct_posts(900)  # three batches of at most 400
     source = write_records(tmp_path / "records.jsonl", posts)
     home, server = tmp_path / "home", EmbeddedServer(tmp_path / "home")
     try:
         url = server.attach(idle_minutes=5).url(DATABASE_NAME)
         # a bulk load too: its index build at the end fails as well, and must not hide why
         importing = start_import("--bulk", str(source), env=home_env(home))
-        wait_until(lambda: articles_in(url) > 0, "the import stored its first batch")
+        wait_for(lambda: articles_in(url) > 0, 60, "first batch stored")
         with articles_held(url):
             server.stop()
         stdout, stderr = importing.communicate(timeout=120)
@@ -388,29 +373,22 @@ def workers_of(process: psutil.Process) -> list[psutil.Process]:
         return []
 
 
-def running(process: psutil.Process) -> bool:
-    """Whether it still runs: a zombie (ended, waiting for init to reap it) runs nothing."""
-    try:
-        return process.status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
-
-
 @pytest.mark.fault("the importing process is killed with -9 while its parse workers work",
                    "the workers die with it (PR_SET_PDEATHSIG on Linux; an orphan watch elsewhere): none is left")
 def test_parse_workers_die_with_a_killed_import(db, tmp_path):
     source = write_records(tmp_path / "records.jsonl", distinct_posts(1000))
     importing = start_import("--workers", "2", "--no-bulk", str(source))
     parent = psutil.Process(importing.pid)
-    wait_until(lambda: len(workers_of(parent)) == 2, "the import started its two workers")
+    wait_for(lambda: len(workers_of(parent)) == 2, 60, "two parse workers")
     workers = workers_of(parent)
     parent.send_signal(signal.SIGKILL)
     importing.wait(timeout=60)  # not communicate(): workers left behind would hold its pipes open
     try:
-        wait_until(lambda: not any(map(running, workers)), "the workers of the killed import ended", bound=30)
+        wait_for(lambda: all(gone(worker.pid) for worker in workers), 30, "end of the killed import's workers")
     finally:
-        for worker in filter(running, workers):  # a failed test leaves none behind either
-            worker.kill()
+        for worker in workers:  # a failed test leaves none behind either
+            if not gone(worker.pid):
+                worker.kill()
 
 
 # -- 6. two imports at once, a killed import rerun -------------------------------------------------------------------
@@ -420,7 +398,7 @@ def test_parse_workers_die_with_a_killed_import(db, tmp_path):
                    "they converge to the state of one import: the same articles, raw inputs, scores and failures, "
                    "no duplicate, no error beyond the input's own")
 def test_two_imports_at_once_converge_to_the_state_of_one(db, tmp_path, tally):
-    posts = distinct_posts(800)  # two batches each
+    posts = distinct_posts(600)  # two batches of at most 400
     source = write_records(tmp_path / "records.jsonl", [*posts, ("_posts/junk.md", "\x01\x02" * 100)])
     alone = newsmon_import("--no-prefect", str(source))
     assert alone.returncode == 0, alone.stderr
@@ -445,7 +423,7 @@ def test_two_imports_at_once_converge_to_the_state_of_one(db, tmp_path, tally):
 @pytest.mark.fault("an import killed with -9 after its first batches are stored",
                    "the rerun stores the rest: the end state equals an uninterrupted import's")
 def test_an_import_killed_mid_way_then_rerun_equals_an_uninterrupted_one(db, tmp_path, tally):
-    posts = distinct_posts(1000)  # three batches
+    posts = distinct_posts(900)  # three batches of at most 400
     source = write_records(tmp_path / "records.jsonl", posts)
     uninterrupted = newsmon_import("--no-prefect", str(source))
     assert uninterrupted.returncode == 0, uninterrupted.stderr
@@ -453,7 +431,7 @@ def test_an_import_killed_mid_way_then_rerun_equals_an_uninterrupted_one(db, tmp
 
     empty_tables(db)
     importing = start_import(str(source))
-    wait_until(lambda: article_count(db) > 0, "the import stored its first batch")
+    wait_for(lambda: article_count(db) > 0, 60, "first batch stored")
     with articles_held(libpq_url(db)):
         os.kill(importing.pid, signal.SIGKILL)
         importing.communicate(timeout=60)
