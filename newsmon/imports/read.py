@@ -190,6 +190,8 @@ class Reader:
     a JSON line in pieces, so memory stays bounded whatever the input holds."""
 
     def __init__(self, max_post_bytes: int = MAX_POST_BYTES):
+        if max_post_bytes < 1:  # every line would read as the end of its file
+            raise ValueError(f"max_post_bytes must be at least 1, not {max_post_bytes}")
         self.max_post_bytes = max_post_bytes
         self.bytes_done = 0
 

@@ -291,7 +291,7 @@ def test_empty_inputs_are_refused_with_one_line_and_recorded_with_a_reason(db, t
 @pytest.mark.fault("impossible options: --max-post-mb -1, 0, nan, inf, nonsense; --workers 0, -3, 10000, two; "
                    "--chunk-posts 0", "argparse refuses each with one error line naming the option (exit 2)",
                    bad_inputs=10)
-def test_impossible_options_are_refused_with_one_line(tmp_path):
+def test_impossible_options_are_refused_with_one_line(db, tmp_path):
     good = str(write_records(tmp_path / "good.jsonl", distinct_posts(1)))
     cases = {
         ("--max-post-mb", "-1"): "argument --max-post-mb: -1 is out of range: more than 0 and at most 1,024 (MB)",
@@ -310,6 +310,9 @@ def test_impossible_options_are_refused_with_one_line(tmp_path):
         errors = [line for line in result.stderr.splitlines() if not line.startswith(("usage:", " "))]
         assert result.returncode == 2 and no_traceback(result), result.stderr
         assert len(errors) == 1 and errors[0].startswith(f"newsmon import: error: {what}"), result.stderr
+    # the same limit given to the library (as a deployment's parameters reach it) is refused, not read as no input
+    with pytest.raises(ValueError, match="max_post_bytes must be at least 1, not 0"):
+        imports.import_archives([good], max_post_bytes=0, workers=1, engine=db)
 
 
 # -- 4. a lost database ----------------------------------------------------------------------------------------------
