@@ -28,7 +28,7 @@ from newsmon.storage.failures import failure_raw_input, pending_item_failures, r
 from .parse import FORMATS, Parsed, parse_batch, parse_record, parse_stream
 from .read import MAX_POST_BYTES, Chunk, Failure, Post, Reader, plan_chunks, post_files, source_chunk
 from .report import ImportReport, Progress
-from .store import BATCH_POSTS, DatabaseLost, Importer, worth_bulk_load
+from .store import BATCH_POSTS, DatabaseLost, Importer, database_reachable, worth_bulk_load
 
 __all__ = [
     "BATCH_POSTS", "FORMATS", "MAX_POST_BYTES", "Chunk", "ChunkRunner", "DatabaseLost", "Failure", "ImportReport",
@@ -142,13 +142,13 @@ def import_archives(
                     report.chunk_failed(chunk, result)
                 bytes_done += chunk.size
                 progress(chunk, done)
-    except DBAPIError:
-        if lost is None:
-            raise  # else a bulk load's index build failed too, for the same reason
+    except DBAPIError as error:  # from a bulk load's index build: after a lost chunk, or the loss itself
+        if lost is None and database_reachable(engine):
+            raise
+        lost = lost or DatabaseLost.from_error(error, report)
     report.seconds = time.perf_counter() - started  # the index build is part of the import
     if lost is not None:
-        lost.report = report
-        raise lost
+        raise DatabaseLost(lost.reason, report) from lost
     return report
 
 

@@ -30,11 +30,18 @@ class DatabaseLost(Exception):
     """The database went away during an import (stopped, or the connection broke): what was committed stays, and
     the same import run again stores the rest. Carries the report of the import so far."""
 
-    def __init__(self, error: DBAPIError, report: ImportReport):
-        reason = str(error.orig or error).strip().splitlines()[0]
-        super().__init__(f"the database went away during the import ({reason}); what was stored before is kept, "
-                         "and the same import run again stores the rest")
+    def __init__(self, reason: str, report: ImportReport):
+        super().__init__(reason, report)  # all of it in args, so that it pickles (Prefect stores a task's failure)
+        self.reason = reason
         self.report = report
+
+    @classmethod
+    def from_error(cls, error: DBAPIError, report: ImportReport) -> DatabaseLost:
+        return cls(str(error.orig or error).strip().splitlines()[0], report)
+
+    def __str__(self) -> str:
+        return (f"the database went away during the import ({self.reason}); what was stored before is kept, and "
+                "the same import run again stores the rest")
 
 
 def database_reachable(engine: Engine) -> bool:
@@ -61,7 +68,7 @@ class Importer:
         except DBAPIError as error:
             if database_reachable(self.engine):
                 raise
-            raise DatabaseLost(error, self.report) from error
+            raise DatabaseLost.from_error(error, self.report) from error
 
     def _store(self, results: list[Parsed | Failure]) -> None:
         parsed = [r for r in results if isinstance(r, Parsed)]
