@@ -217,6 +217,13 @@ def test_a_record_over_the_cap_is_refused_in_bounded_memory_and_the_rest_imports
     huge_line = lines.stat().st_size - len(record(posts[0])) - len(record(posts[1]))
     assert failures[f"{lines}:2"] == f"{huge_line:,} bytes, over the {MB:,} limit"
     assert failures[str(posts_folder / "huge.txt")] == f"{HUGE:,} bytes, over the {MB:,} limit"
+    # the limit is on a record's own bytes: a line of exactly the limit is read, one byte more is not (the last
+    # line, without a newline, too)
+    edge = tmp_path / "edge.jsonl"
+    exact = record(posts[0]).rstrip(b"\n")
+    edge.write_bytes(exact + b"\n" + exact + b" \n" + exact + b" ")
+    read = list(imports.Reader(len(exact)).read(imports.plan_chunks([str(edge)])[0]))
+    assert [getattr(r, "reason", "read") for r in read] == ["read", "too-large", "too-large"]
     stored = article_count(db) - 5  # the small run's five
     tally(lost=5 - stored, note="3 records of 200 MB refused as too-large at a 1 MB cap; peak memory "
                                 f"{peak / MB:.0f} MB against {small_peak / MB:.0f} MB without them")
