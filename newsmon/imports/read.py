@@ -122,6 +122,8 @@ def input_problem(path: str) -> str | None:
         return f"no such file or directory: {path}"
     if target.is_dir():
         return None if post_files(target) else f"no post files ({', '.join(POST_SUFFIXES)}) in the folder: {path}"
+    if not target.is_file():  # a pipe or a device has no size to judge by: read as it comes
+        return None
     if target.stat().st_size == 0:
         return f"an empty file (0 bytes): {path}"
     if target.name.endswith(".gz"):
