@@ -16,7 +16,7 @@ from prefect.events import emit_event
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
 
-from newsmon import ingest
+from newsmon import ingest, settings
 from newsmon.alerts.deliver import DeliveryReport
 from newsmon.alerts.message import AlertFacts
 from newsmon.alerts.settings import PREFECT_EVENT, Channel
@@ -51,11 +51,17 @@ def store_items(
     return ingest.store_items(outlet, items, report, replay_base, run_id)
 
 
+def un_related_event() -> str:
+    """A trial (a replay run, the demo) emits under its own name, so no Automation built on production's events
+    fires for it."""
+    return "newsmon.trial.article.un-related" if settings.current().trial else "newsmon.article.un-related"
+
+
 def emit_prefect_event(channel: Channel, title: str, body: str, facts: list[AlertFacts], alert_ids: list[int]) -> None:
     """The prefect-event channel: one event per alert, with the article as the resource, for Automations."""
     for fact, alert_id in zip(facts, alert_ids, strict=True):
         emit_event(
-            event="newsmon.article.un-related",
+            event=un_related_event(),
             resource={
                 "prefect.resource.id": f"newsmon.article.{fact.url or alert_id}", "prefect.resource.name": fact.title
             },

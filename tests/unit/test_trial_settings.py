@@ -81,3 +81,12 @@ def test_a_trial_without_the_demos_registry_alerts_no_one(tmp_path):
         demo_registry.write_text('[alerts]\nchannels = [{ name = "demo-webhook", url = "json://127.0.0.1:9/demo" }]\n'
                                  "prefect_events = false\n", encoding="utf-8")
         assert [c.name for c in load_registry().alerts.channels] == ["demo-webhook"]
+
+
+def test_a_trial_s_prefect_events_have_a_name_of_their_own(tmp_path):
+    from newsmon.flows.ingest import un_related_event
+
+    with settings.use(production(tmp_path)):
+        assert un_related_event() == "newsmon.article.un-related"
+        with settings.for_run(REPLAY):
+            assert un_related_event() == "newsmon.trial.article.un-related"  # production's Automations never see it
