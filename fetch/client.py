@@ -76,6 +76,7 @@ class FetchResult:
     attempts: int = 0
     error: str | None = None
     refused: bool = False  # never requested: off the allowed hosts or to a non-public address
+    retry_after: float | None = None  # a server's Retry-After (seconds) longer than the fetcher waits: not before then
 
     @property
     def ok(self) -> bool:
@@ -305,6 +306,11 @@ class Fetcher:
             attempt = self._attempt(url, headers, allow)
             if not attempt.retryable or attempts > self.retries:
                 break
+            if attempt.retry_after is not None and attempt.retry_after > self.backoff_cap:
+                attempt.result.retry_after = attempt.retry_after  # politeness: not sooner, in this run or the next
+                attempt.result.error = (f"{attempt.result.error}; not tried again: the server asks for a wait of "
+                                        f"{attempt.retry_after:g} s (Retry-After)")
+                break
             wait = self._backoff(attempts, attempt.retry_after)
             if wait >= self._budget_left():  # a wait the budget cannot hold: give up now rather than at its end
                 asked = "" if attempt.retry_after is None else f" (Retry-After {attempt.retry_after:g} s)"
@@ -411,8 +417,8 @@ class Fetcher:
         return max(0.0, self._budget_ends - time.monotonic())
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return min(retry_after, self.backoff_cap)
+        if retry_after is not None:  # within the cap: a longer one is not waited for (get)
+            return retry_after
         # Exponential back-off with full jitter, so retrying clients do not stampede together.
         return random.uniform(0, min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1)))
 

@@ -369,7 +369,7 @@ def _poll_feeds(
             _log_fetch(s, source, "feed", started, result, error, run_id)
             feed = record_feed_result(
                 s, url, ok=error is None, status_code=result.status, error=error, items_seen=len(feed_items),
-                policy=policy,
+                policy=policy, not_before_seconds=result.retry_after,
             )
         if error:
             report.feeds_failed += 1

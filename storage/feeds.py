@@ -3,7 +3,7 @@ Plain functions taking a Session; the caller commits."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -66,10 +66,12 @@ def record_feed_result(
     error: str | None,
     items_seen: int,
     policy: FailurePolicy | None = None,
+    not_before_seconds: float | None = None,
 ) -> Feed:
     """Update a feed's health after a fetch. With a policy, a failing feed is not polled again before its back-off
-    is over (none: at the next run). The validators (ETag, Last-Modified) stay as they were: they move with
-    advance_validators once the items they cover are stored, so a run killed in between fetches them again."""
+    is over (none: at the next run), nor before `not_before_seconds` (a server's Retry-After) have passed. The
+    validators (ETag, Last-Modified) stay as they were: they move with advance_validators once the items they cover
+    are stored, so a run killed in between fetches them again."""
     feed = session.exec(select(Feed).where(Feed.url == url).with_for_update()).one()
     feed.last_fetched_at = sa.func.now()  # type: ignore[assignment]  # a SQL expression, evaluated by the UPDATE
     feed.last_status = status_code
@@ -82,8 +84,9 @@ def record_feed_result(
     else:
         feed.consecutive_errors += 1
         feed.last_error = strip_nul(error)
-        if policy is not None:
-            backoff = policy.backoff(feed.consecutive_errors)
+        if policy is not None or not_before_seconds:
+            backoff = policy.backoff(feed.consecutive_errors) if policy is not None else timedelta(0)
+            backoff = max(backoff, timedelta(seconds=not_before_seconds or 0))
             feed.next_poll_at = sa.func.now() + backoff  # type: ignore[assignment]  # evaluated by the UPDATE
     session.flush()
     session.refresh(feed)

@@ -48,7 +48,7 @@ def test_invalid_utf8_in_a_utf8_feed_is_read_as_utf8_with_replacement_characters
     assert "1 invalid byte sequences" in caplog.text
 
 
-def test_a_feed_declared_in_another_charset_is_left_to_feedparser():
+def test_a_feed_declared_in_another_charset_is_read_in_it():
     document = ('<?xml version="1.0" encoding="gbk"?><rss version="2.0"><channel><title>t</title>'
                 "<item><title>中文</title><link>http://h/1</link></item></channel></rss>").encode("gbk")
     assert [i.title for i in read_feed(document)] == ["中文"]
