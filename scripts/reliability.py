@@ -23,7 +23,7 @@ SECTIONS = {  # test file -> heading, in the order the report shows them
     "test_page_faults.py": "Hostile and odd pages",
     "test_bad_bytes.py": "Bad bytes",
     "test_crashes.py": "Crashes (SIGKILL) and concurrent runs",
-    "test_alert_crashes.py": "Alert delivery under crashes",
+    "test_alert_crash.py": "Alert delivery under crashes",
     "test_alert_escaping.py": "Markup in titles and evidence, per channel",
     "test_imports.py": "Archive imports",
 }
