@@ -77,12 +77,23 @@ def _parser() -> argparse.ArgumentParser:
                      help="say what it would do (rescore, re-parse, prune by [retention]), change nothing")
     cmd.set_defaults(handler=cmd_maintenance)
 
-    cmd = sub.add_parser("search", help="find stored articles by a word or phrase (Chinese works)")
-    cmd.add_argument("query")
-    cmd.add_argument("--outlet")
-    cmd.add_argument("--limit", type=int, default=20)
-    cmd.add_argument("--json", action="store_true", help="JSON lines instead of a table")
+    cmd = sub.add_parser("search", help="find stored articles: Chinese (simplified or traditional) and English words")
+    cmd.add_argument("query", nargs="+", metavar="QUERY",
+                     help='words, all of which must occur; "quoted words" as a phrase; 聯合國 finds 联合国 too')
+    cmd.add_argument("--since", type=_moment, help="published from: an age (12h, 7d, 2w) or a date (2026-11-01)")
+    cmd.add_argument("--until", type=_moment, help="published before: an age or a date")
+    cmd.add_argument("--outlet", help="only this outlet (its key: bbc, zaobao, ...)")
+    cmd.add_argument("--un", choices=["core", "mention"], help="UN relevance at least this (mention includes core)")
+    cmd.add_argument("--body", help='a UN body the relevance evidence names, e.g. "Security Council", WHO')
+    cmd.add_argument("--limit", type=_whole_number(1), default=20)
+    cmd.add_argument("--format", dest="fmt", choices=["table", "json", "csv"], default="table",
+                     help="a table for the terminal (default), JSON lines, or CSV with a header")
+    cmd.add_argument("--json", dest="fmt", action="store_const", const="json", help="the same as --format json")
     cmd.set_defaults(handler=cmd_search)
+
+    cmd = sub.add_parser("show", help="one stored article as a person reads it (newsmon search shows the ids)")
+    cmd.add_argument("article_id", type=int, metavar="ID")
+    cmd.set_defaults(handler=cmd_show)
 
     cmd = sub.add_parser("status", help="feed health and article counts")
     cmd.set_defaults(handler=cmd_status)
@@ -489,19 +500,54 @@ def cmd_maintenance(args) -> int:
 
 
 def cmd_search(args) -> int:
+    import shutil
+
+    from newsmon import reading
+    from newsmon.search_text import QueryError, parse_query
     from newsmon.storage.connect import connect
     from newsmon.storage.search import search_articles
 
+    try:
+        query = parse_query(" ".join(args.query))
+    except QueryError as error:
+        print(f"newsmon search: {error}", file=sys.stderr)
+        return 2
     with connect() as connection:
-        found = search_articles(connection, args.query, outlet=args.outlet, limit=args.limit)
-    for article in found:
-        when = article.published_at.isoformat(timespec="minutes") if article.published_at else "?"
-        if args.json:
-            print(json.dumps({"id": article.id, "outlet": article.outlet, "published_at": when,
-                              "title": article.title, "url": article.url}, ensure_ascii=False))
-        else:
-            print(f"{article.id:>6}  {when:16}  {article.outlet:7} {article.title}\n        {article.url}")
+        found = search_articles(connection, query, outlet=args.outlet, since=args.since, until=args.until,
+                                un=args.un, body=args.body, limit=args.limit)
+    if args.fmt == "json":
+        print("\n".join(reading.json_lines(found)) if found else "", end="\n" if found else "")
+    elif args.fmt == "csv":
+        reading.write_csv(found, sys.stdout)
+    elif found:
+        print("\n".join(reading.table_lines(found, shutil.get_terminal_size().columns)))
+    else:
+        print(f"no article matches {query.text}", file=sys.stderr)
     return 0
+
+
+def cmd_show(args) -> int:
+    from newsmon import reading
+    from newsmon.storage.connect import connect
+    from newsmon.storage.search import article_for_reading
+
+    with connect() as connection:
+        article = article_for_reading(connection, args.article_id)
+    if article is None:
+        print(f"newsmon show: no article {args.article_id}", file=sys.stderr)
+        return 1
+    print(reading.article_text(article), end="")
+    return 0
+
+
+def _moment(text: str):
+    """An argparse type for --since and --until (newsmon.reading.moment)."""
+    from newsmon.reading import moment
+
+    try:
+        return moment(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def cmd_failures(args) -> int:

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, select
 
 from newsmon import model
+from newsmon.search_text import search_vector
 from newsmon.storage.models import Article, ArticleRevision, RawInput, table_of
 from newsmon.storage.rows import PackedRaw, copy_into_temp, packed, strip_nul
 
@@ -25,7 +26,8 @@ class StoreResult:
 
 
 def _content_columns(article: model.Article, parser_version: str) -> dict[str, Any]:
-    """The columns that change when an article's text changes."""
+    """The columns that change when an article's text changes: the search vector too, pure CPU work that importers
+    do in their parse workers (through article_row)."""
     return {
         "title": article.title,
         "paragraphs": article.paragraphs,
@@ -37,6 +39,7 @@ def _content_columns(article: model.Article, parser_version: str) -> dict[str, A
         "language": article.language,
         "parser": article.parser,
         "parser_version": parser_version,
+        "search_vector": search_vector(article.title, article.body),
     }
 
 

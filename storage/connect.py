@@ -22,9 +22,9 @@ from newsmon.storage.server import EmbeddedServer
 
 DATABASE_NAME = "newsmon"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-# The trigram indexes a bulk load drops and builds again (storage/engine.py bulk_load; storage/models.py declares
-# them, tests/integration/test_storage.py checks this list against it).
-SEARCH_INDEXES = ("ix_articles_title_trgm", "ix_articles_body_trgm")
+# The search index a bulk load drops and builds again (storage/engine.py bulk_load; storage/models.py declares
+# it, tests/integration/test_storage.py checks this list against it).
+SEARCH_INDEXES = ("ix_articles_search",)
 
 
 def libpq_url(url: str) -> str:
@@ -50,8 +50,8 @@ def with_database(url: str, database: str) -> str:
 
 
 def ensure_database(url: str) -> None:
-    """Create the URL's database if missing: UTF-8 with a C.UTF-8 ctype, so pg_trgm and ILIKE treat Chinese
-    characters as letters (under the C ctype they are skipped)."""
+    """Create the URL's database if missing: UTF-8 with a C.UTF-8 ctype, so text functions treat Chinese characters
+    as letters (under the C ctype they are skipped)."""
     url = libpq_url(url)
     name = conninfo_to_dict(url).get("dbname")
     if not name:

@@ -105,7 +105,7 @@ def ensure_schema(engine_or_url: Engine | str | None = None) -> None:
 def _search_indexes() -> list[sa.Index]:
     from newsmon.storage.models import Article, table_of
 
-    return [index for index in table_of(Article).indexes if index.name and index.name.endswith("_trgm")]
+    return [index for index in table_of(Article).indexes if index.name in connect.SEARCH_INDEXES]
 
 
 def _create_search_indexes(connection: sa.Connection) -> None:
@@ -115,9 +115,9 @@ def _create_search_indexes(connection: sa.Connection) -> None:
 
 @contextmanager
 def bulk_load(engine: Engine) -> Iterator[bool]:
-    """For a large import: drop the trigram search indexes, and build them once at the end.
+    """For a large import: drop the search index, and build it once at the end.
 
-    Keeping a GIN trigram index up to date row by row costs several times more than building it in one sorted pass
+    Keeping a GIN index up to date row by row costs several times more than building it in one sorted pass
     (PostgreSQL's advice for populating a database), and the cost grows with the table. Yields False, changing
     nothing, when another bulk load holds the indexes. Searches scan the table until the indexes are back; writes
     go on meanwhile; a killed load is healed by the next upgrade()."""

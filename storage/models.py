@@ -4,7 +4,7 @@
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, LargeBinary, Table, Text, UniqueConstraint, text
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlmodel import Field, SQLModel
 
 # datetime fields map to sqlmodel's UTCDateTime: timestamptz, aware values only, read back in UTC.
@@ -69,8 +69,7 @@ class Article(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("outlet", "dedup_key", name="uq_articles_outlet_dedup_key"),
         Index("ix_articles_outlet_published_at", "outlet", text("published_at DESC")),
-        Index("ix_articles_title_trgm", "title", postgresql_using="gin", postgresql_ops={"title": "gin_trgm_ops"}),
-        Index("ix_articles_body_trgm", "body", postgresql_using="gin", postgresql_ops={"body": "gin_trgm_ops"}),
+        Index("ix_articles_search", "search_vector", postgresql_using="gin"),
     )
 
     id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)
@@ -94,6 +93,8 @@ class Article(SQLModel, table=True):
     parser: str
     parser_version: str
     revision_count: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
+    # title and body as newsmon.search_text tokenises them (a tsvector literal on the way in); None: not indexed
+    search_vector: str | None = Field(default=None, sa_column=Column(TSVECTOR))
 
 
 class ArticleRevision(SQLModel, table=True):

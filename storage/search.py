@@ -1,5 +1,6 @@
-"""The read side for the CLI: counts, feed health, search. Plain SQL on a psycopg connection (storage/connect.py
-connect()), not SQLAlchemy, so `newsmon status` and `search` answer in a fraction of a second."""
+"""The read side for the CLI: counts, feed health, search, one article to read. Plain SQL on a psycopg connection
+(storage/connect.py connect()), not SQLAlchemy, so `newsmon status` and `search` answer in a fraction of a
+second."""
 
 from __future__ import annotations
 
@@ -9,14 +10,7 @@ from typing import Any, NamedTuple
 import psycopg
 from psycopg.rows import dict_row
 
-
-class Hit(NamedTuple):
-    id: int
-    outlet: str
-    outlet_article_id: str | None
-    published_at: datetime | None
-    title: str
-    url: str
+from newsmon.search_text import Query, parse_query, snippet
 
 
 def article_counts(connection: psycopg.Connection) -> dict[str, int]:
@@ -30,21 +24,84 @@ def feed_rows(connection: psycopg.Connection) -> list[dict[str, Any]]:
         return cursor.execute("SELECT * FROM feeds ORDER BY outlet, url").fetchall()
 
 
-def search_articles(
-    connection: psycopg.Connection, query: str, outlet: str | None = None, limit: int = 20
-) -> list[Hit]:
-    """Articles whose title or body contains query (case-insensitive), newest first.
+# Relevance and recency in one score: ts_rank_cd (title matches count 1.0, body matches 0.4: PostgreSQL's weights
+# for A and B) times 30 / (30 + age in days), so a match a month old counts half as much as the same match today.
+_SCORE = ("ts_rank_cd(a.search_vector, q.query) * 30"
+          " / (30 + greatest(extract(epoch FROM now() - coalesce(a.published_at, a.fetched_at)), 0) / 86400)")
+UN_LEVELS = {"core": ["core"], "mention": ["core", "mention"]}  # --un mention: at least a mention
 
-    The trigram indexes serve queries of 3+ characters; shorter ones scan. A query without letters that have a case
-    (Chinese) is matched with LIKE, which finds the same rows as ILIKE about twice as fast (the index finds the
-    candidates, and every candidate's body is checked again: 0.15 s against 0.4 s for 联合国 in 68,000 articles)."""
-    escaped = query.replace("\x00", "").replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    like = "LIKE" if query.lower() == query.upper() else "ILIKE"
-    of_outlet = " AND outlet = %(outlet)s" if outlet is not None else ""
+
+class Hit(NamedTuple):
+    id: int
+    outlet: str
+    outlet_name: str  # the sources table's name, the outlet key when the outlet is not registered
+    published_at: datetime | None
+    fetched_at: datetime
+    title: str
+    url: str
+    un_level: str | None  # None: not scored
+    score: float
+    snippet: str  # of the body, the first match marked [like this]
+
+
+def search_articles(
+    connection: psycopg.Connection,
+    query: str | Query,
+    outlet: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    un: str | None = None,
+    body: str | None = None,
+    limit: int = 20,
+) -> list[Hit]:
+    """Articles matching the query (newsmon.search_text.parse_query: every word, simplified or traditional, any
+    case), best first by relevance and recency, with a snippet. Filters: the outlet key; published (else first
+    fetched) from since, before until; UN level core, or mention (core included); a UN body named in the relevance
+    verdict (any case). One GIN index lookup on articles.search_vector."""
+    parsed = parse_query(query) if isinstance(query, str) else query
+    conditions = ["a.search_vector @@ q.query"]
+    if outlet is not None:
+        conditions.append("a.outlet = %(outlet)s")
+    if since is not None:
+        conditions.append("coalesce(a.published_at, a.fetched_at) >= %(since)s")
+    if until is not None:
+        conditions.append("coalesce(a.published_at, a.fetched_at) < %(until)s")
+    if un is not None:
+        conditions.append("r.level = ANY(%(levels)s)")
+    if body is not None:
+        conditions.append("EXISTS (SELECT FROM jsonb_array_elements_text(r.bodies) AS named(body)"
+                          " WHERE lower(named.body) = lower(%(body)s))")
     rows = connection.execute(
-        "SELECT id, outlet, outlet_article_id, published_at, title, url FROM articles"
-        f" WHERE (title {like} %(pattern)s OR body {like} %(pattern)s){of_outlet}"
-        " ORDER BY published_at DESC NULLS LAST, id DESC LIMIT %(limit)s",
-        {"pattern": f"%{escaped}%", "outlet": outlet, "limit": limit},
-    )
-    return [Hit(*row) for row in rows]
+        "SELECT a.id, a.outlet, coalesce(s.name, a.outlet), a.published_at, a.fetched_at, a.title, a.url, r.level,"
+        f" {_SCORE} AS score, a.body"
+        " FROM articles AS a CROSS JOIN (SELECT %(query)s::tsquery AS query) AS q"
+        " LEFT JOIN sources AS s ON s.outlet = a.outlet LEFT JOIN article_relevance AS r ON r.article_id = a.id"
+        f" WHERE {' AND '.join(conditions)} ORDER BY score DESC, a.id DESC LIMIT %(limit)s",
+        {"query": parsed.tsquery, "outlet": outlet, "since": since, "until": until,
+         "levels": UN_LEVELS.get(un or "", []), "body": body, "limit": limit},
+    ).fetchall()
+    return [
+        Hit(id, outlet, name, published_at, fetched_at, title, url, level, score, snippet(body, parsed.phrases))
+        for id, outlet, name, published_at, fetched_at, title, url, level, score, body in rows
+    ]
+
+
+def article_for_reading(connection: psycopg.Connection, article_id: int) -> dict[str, Any] | None:
+    """One article as `newsmon show` prints it: its columns, the outlet's name and zone, its UN relevance (level,
+    bodies, evidence; None when not scored) and its revisions (revision, replaced_at, title), oldest first."""
+    with connection.cursor(row_factory=dict_row) as cursor:
+        article = cursor.execute(
+            "SELECT a.id, a.outlet, coalesce(s.name, a.outlet) AS outlet_name, s.time_zone AS outlet_zone, a.title,"
+            " a.url, a.paragraphs, a.authors, a.published_at, a.published_raw, a.fetched_at, a.updated_at,"
+            " a.revision_count, r.level AS un_level, r.bodies AS un_bodies, r.evidence AS un_evidence"
+            " FROM articles AS a LEFT JOIN sources AS s ON s.outlet = a.outlet"
+            " LEFT JOIN article_relevance AS r ON r.article_id = a.id WHERE a.id = %s",
+            [article_id],
+        ).fetchone()
+        if article is None:
+            return None
+        article["revisions"] = cursor.execute(
+            "SELECT revision, replaced_at, title FROM article_revisions WHERE article_id = %s ORDER BY revision",
+            [article_id],
+        ).fetchall()
+    return article

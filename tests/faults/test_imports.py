@@ -33,7 +33,7 @@ from newsmon import cli, imports
 from newsmon.parsers.plaintext import parse_text_document
 from newsmon.storage import engine as storage_engine
 from newsmon.storage.articles import store_articles
-from newsmon.storage.connect import DATABASE_NAME
+from newsmon.storage.connect import DATABASE_NAME, SEARCH_INDEXES
 from newsmon.storage.models import NEWSMON_TABLES
 from newsmon.storage.server import EmbeddedServer
 from tests.e2e.test_services import gone, home_env, wait_for
@@ -415,7 +415,7 @@ def test_a_database_lost_during_the_index_build_ends_the_import_the_same_way(tmp
         stored = articles_in(url)
     finally:
         server.stop()
-    assert {"ix_articles_title_trgm", "ix_articles_body_trgm"} <= indexes
+    assert set(SEARCH_INDEXES) <= indexes
     assert (rerun.new, rerun.duplicates, stored) == (0, len(posts), len(posts))
     tally(lost=len(posts) - stored, note="database stopped during the index build; all posts had been stored")
 

@@ -1,0 +1,131 @@
+"""What `newsmon search` and `newsmon show` print: search hits as a table, JSON lines or CSV, one article as a person
+reads it. Times are shown in the user's zone (the TZ environment variable, else the system's)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from newsmon.storage.search import Hit
+
+_AGO = re.compile(r"(\d+)\s*([hdw])")
+_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
+CSV_COLUMNS = ("id", "published_at", "outlet", "outlet_name", "un_level", "title", "snippet", "url", "score")
+
+
+def moment(text: str, now: datetime | None = None) -> datetime:
+    """--since and --until: an age (12h, 7d, 2w: that long before now) or a date or time (2026-11-01,
+    2026-11-01T08:00, in the user's zone unless it names its own). ValueError says what is accepted."""
+    if match := _AGO.fullmatch(text.strip().lower()):
+        return (now or datetime.now(UTC)) - timedelta(**{_UNITS[match[2]]: int(match[1])})
+    try:
+        parsed = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"not a time: {text!r}; give an age (12h, 7d, 2w) or a date (2026-11-01)") from None
+    return parsed if parsed.tzinfo else parsed.astimezone()
+
+
+def local_time(value: datetime | None) -> str:
+    return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else "?"
+
+
+def display_width(text: str) -> int:
+    """Terminal columns: wide and full-width characters (Chinese) take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 0 if unicodedata.combining(c) else 1 for c in text)
+
+
+def fit(text: str, width: int) -> str:
+    """Text cut to width terminal columns (an ellipsis marks the cut), padded with spaces to exactly width."""
+    text = " ".join(text.split())
+    if display_width(text) > width:
+        kept, used = [], 0
+        for character in text:
+            columns = display_width(character)
+            if used + columns > width - 1:
+                break
+            kept.append(character)
+            used += columns
+        text = "".join(kept) + "…"
+    return text + " " * (width - display_width(text))
+
+
+def table_lines(hits: list[Hit], columns: int) -> Iterator[str]:
+    """A header, then per hit a line of id, local time, outlet, UN level and title, its snippet and link beneath,
+    each cut to the terminal's columns."""
+    outlet_width = min(18, max((display_width(hit.outlet_name) for hit in hits), default=6))
+    head = f"{'ID':>7}  {'TIME':16}  {fit('OUTLET', outlet_width)}  {'UN':7}  "
+    title_width = max(columns - len(head), 20)
+    yield head + "TITLE"
+    for hit in hits:
+        yield (f"{hit.id:>7}  {local_time(hit.published_at or hit.fetched_at):16}  "
+               f"{fit(hit.outlet_name, outlet_width)}  {hit.un_level or '-':7}  {fit(hit.title, title_width)}").rstrip()
+        yield " " * 9 + fit(hit.snippet, max(columns - 9, 20)).rstrip()
+        yield " " * 9 + hit.url
+
+
+def hit_record(hit: Hit) -> dict[str, Any]:
+    return {
+        "id": hit.id,
+        "published_at": (hit.published_at or hit.fetched_at).isoformat(timespec="seconds"),
+        "outlet": hit.outlet,
+        "outlet_name": hit.outlet_name,
+        "un_level": hit.un_level,
+        "title": hit.title,
+        "snippet": hit.snippet,
+        "url": hit.url,
+        "score": round(hit.score, 6),
+    }
+
+
+def json_lines(hits: Iterable[Hit]) -> Iterator[str]:
+    for hit in hits:
+        yield json.dumps(hit_record(hit), ensure_ascii=False)
+
+
+def write_csv(hits: Iterable[Hit], out) -> None:
+    writer = csv.DictWriter(out, CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(hit_record(hit) for hit in hits)
+
+
+def article_text(article: dict[str, Any]) -> str:
+    """newsmon show: title, outlet, times, URL, UN level with its evidence, revisions, then the body's paragraphs."""
+    published, fetched, updated = article["published_at"], article["fetched_at"], article["updated_at"]
+    lines = [
+        article["title"],
+        f"{article['outlet_name']} ({article['outlet']}) · article {article['id']}",
+        "",
+        f"published  {local_time(published) if published else 'unknown'}"
+        + (f" (as the outlet gives it: {article['published_raw']})" if article["published_raw"] else ""),
+        f"fetched    {local_time(fetched)}" + (f"; this text {local_time(updated)}" if updated != fetched else ""),
+        f"URL        {article['url']}",
+    ]
+    if article["authors"]:
+        lines.append(f"by         {', '.join(article['authors'])}")
+    if article["un_level"] is None:
+        lines.append("UN         not scored yet")
+    else:
+        bodies = ", ".join(article["un_bodies"])
+        lines.append(f"UN         {article['un_level']}" + (f": {bodies}" if bodies else ""))
+        quoted = set()  # two names of one body in one sentence are one piece of evidence to a reader
+        for evidence in article["un_evidence"]:
+            where = "title" if evidence["paragraph"] < 0 else f"paragraph {evidence['paragraph'] + 1}"
+            line = f"           {where}, {evidence['body']}: {evidence['sentence']}"
+            if line not in quoted:
+                quoted.add(line)
+                lines.append(line)
+    revisions = article["revisions"]
+    if revisions:
+        replaced = ", ".join(local_time(revision["replaced_at"]) for revision in revisions)
+        lines.append(f"revisions  {len(revisions)}: earlier texts replaced {replaced}")
+    else:
+        lines.append("revisions  none: the text is as first fetched")
+    lines.append("")
+    for paragraph in article["paragraphs"]:
+        lines.extend([paragraph, ""])
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,143 @@
+"""Search text: what an article is indexed as and what a query asks for, made by one normaliser so both agree.
+
+Text is normalised to simplified Chinese (OpenCC t2s), compatibility forms folded (NFKC: full-width Latin and
+digits), Latin lower-cased. Tokens: a run of Han characters becomes its overlapping character pairs (联合国 ->
+联合 合国; a lone character stays itself), any other run of letters or digits is one word. Each token has a
+position; a phrase is consecutive positions, and punctuation or a line break leaves a gap, so a phrase never spans
+them. An article is stored as a PostgreSQL tsvector literal (title weighted A, body B) with a GIN index on it; a
+query becomes a tsquery of phrases ANDed (联合国 安理会 -> 联合 <-> 合国 & 安理 <-> 理会).
+
+A one-character Chinese query is a prefix match on the pairs (联:*): it finds the character where it starts a pair
+or stands alone, not where it ends a run of Han characters (the 国 of 联合国). Positions stop at PostgreSQL's
+limit, 16,383: text beyond that is not indexed (news articles are far shorter)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import pairwise
+
+import opencc
+
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_HAN_OR_OTHER = re.compile(f"([{_HAN}]+)|([^{_HAN}]+)")
+_WORD = re.compile(r"[^\W_]+")
+_QUERY_PART = re.compile(r'"([^"]*)"?|(\S+)')
+_QUERY_QUOTE_MARKS = str.maketrans({"“": '"', "”": '"', "「": '"', "」": '"', "＂": '"'})
+MAX_POSITION = 16_383  # PostgreSQL's largest tsvector position
+LONGEST_WORD = 100  # a longer run of letters is not a word (base64, a URL's hash): skipped, its position kept
+TITLE_GAP = 2  # the body's first position is past the title's last by this, so no phrase joins them
+
+_T2S = opencc.OpenCC("t2s")
+
+
+def normalise(text: str) -> str:
+    """Simplified script, compatibility forms folded, lower case: 聯合國ＵＮ -> 联合国un."""
+    return _T2S.convert(unicodedata.normalize("NFKC", text)).lower()
+
+
+@lru_cache(maxsize=4096)
+def _normalised_character(character: str) -> str:
+    return normalise(character)
+
+
+def tokens(normalised: str, start: int = 1) -> Iterator[tuple[str, int]]:
+    """(token, position) of normalised text from position start; a separator other than spaces and tabs (punctuation,
+    a line break) leaves a one-position gap."""
+    position = start
+    previous_end = 0
+    for word in _WORD.finditer(normalised):
+        separator = normalised[previous_end:word.start()]
+        if separator and separator.strip(" \t"):
+            position += 1
+        previous_end = word.end()
+        for han, other in _HAN_OR_OTHER.findall(word.group()):
+            if position > MAX_POSITION:
+                return
+            if han:
+                if len(han) == 1:
+                    yield han, position
+                else:
+                    for i in range(len(han) - 1):
+                        if position + i <= MAX_POSITION:
+                            yield han[i:i + 2], position + i
+                position += max(len(han) - 1, 1)
+            else:
+                if len(other) <= LONGEST_WORD:
+                    yield other, position
+                position += 1
+
+
+def search_vector(title: str, body: str) -> str:
+    """The tsvector literal of an article: title tokens weighted A, body tokens B."""
+    parts = []
+    last = 0
+    for token, position in tokens(normalise(title)):
+        parts.append(f"{token}:{position}A")
+        last = position
+    for token, position in tokens(normalise(body), last + TITLE_GAP):
+        parts.append(f"{token}:{position}B")
+    return " ".join(parts)
+
+
+class QueryError(ValueError):
+    """A query that asks for nothing searchable."""
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str  # as the user typed it
+    tsquery: str  # for PostgreSQL's to_tsquery-free cast: '联合' <-> '合国' & 'security' <-> 'council'
+    phrases: tuple[str, ...]  # each part normalised, for finding the snippet
+
+
+def parse_query(text: str) -> Query:
+    """A query: words and "quoted phrases", each a phrase of its tokens, all ANDed. Raises QueryError when no part
+    has a letter or digit."""
+    terms = []
+    phrases = []
+    for quoted, bare in _QUERY_PART.findall(text.translate(_QUERY_QUOTE_MARKS)):
+        part = normalise(quoted or bare)
+        found = list(tokens(part))
+        if not found:
+            continue
+        if len(found) == 1 and len(found[0][0]) == 1 and _HAN_OR_OTHER.match(found[0][0])[1]:  # type: ignore[index]
+            terms.append(f"'{found[0][0]}':*")
+        else:
+            term = f"'{found[0][0]}'"
+            for (_, before), (token, position) in pairwise(found):
+                term += f" <{position - before}> '{token}'"
+            terms.append(f"({term})" if len(found) > 1 else term)
+        phrases.append(part.strip())
+    if not terms:
+        raise QueryError(f"nothing to search for in {text!r}: give a word of letters, digits or Chinese characters")
+    return Query(text, " & ".join(terms), tuple(phrases))
+
+
+def snippet(body: str, phrases: tuple[str, ...], width: int = 80, mark: tuple[str, str] = ("[", "]")) -> str:
+    """About width characters of the original body around the first place a phrase occurs, the match marked;
+    the body's start when none is found as written (a phrase matched across punctuation, say).
+
+    The body is normalised character by character to map a match back to the original: t2s converts nearly every
+    character on its own and to one character, and where a character's normal form is longer (NFKC's ﬁ -> fi),
+    each of its characters maps back to it."""
+    origin: list[int] = []
+    normalised_parts = []
+    for index, character in enumerate(body):
+        normal = _normalised_character(character)
+        normalised_parts.append(normal)
+        origin.extend([index] * len(normal))
+    normalised = "".join(normalised_parts)
+    found = [(at, len(phrase)) for phrase in phrases if phrase and (at := normalised.find(phrase)) >= 0]
+    flat = " ".join(body.split())
+    if not found:
+        return flat[:width] + ("…" if len(flat) > width else "")
+    at, length = min(found)
+    start, end = origin[at], origin[at + length - 1] + 1
+    before = max(0, start - width // 3)
+    after = min(len(body), max(end, before + width))
+    text = (body[before:start] + mark[0] + body[start:end] + mark[1] + body[end:after])
+    return ("…" if before else "") + " ".join(text.split()) + ("…" if after < len(body) else "")
