@@ -1,0 +1,181 @@
+"""Near-duplicate stories: the same text across outlets, simplified/traditional twins, a teaser and its full article,
+edits of one article.
+
+An article's text (title and body) is normalised to simplified script (OpenCC t2s), stripped to letters and digits,
+full-width letters and digits folded to ASCII and lower-cased, so punctuation, spacing and script do not tell copies
+apart. Its set of character 5-gram shingles is hashed to 64-bit integers. Two MinHash signatures summarise it: one of
+the whole text and one of its lead (the first LEAD_CHARS characters of the body, which a teaser and its full article
+share). Each is cut into bands; `bands()` gives a fixed number of int64 keys per article that a database index can
+look up, so finding an article's candidates costs the same whatever the size of the table.
+
+A candidate is then judged on the shingle sets themselves (`same_story`): one story when their Jaccard similarity is
+high (copies, twins, edits), or when most of the smaller text is inside the larger one and its lead is in the
+larger one's opening (a teaser, a cut copy; a digest or a page that embeds the smaller text elsewhere is not its
+story). Two articles of one outlet, of about one size, published more than SAME_OUTLET_HOURS apart are different
+stories unless nearly identical: that is what a daily template (a tally, a notice of military flights) looks like,
+while an outlet's own edits come within hours. Articles with one URL are revisions of one article.
+The thresholds were tuned on the dev split of bench/labels/story_pairs.jsonl (bench/stories_eval.py scores them).
+
+Everything is deterministic: the hash parameters come from a fixed seed and no step uses Python's salted hash(), so
+the same text gives the same bands in every process.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import opencc
+
+SHINGLE = 5  # characters per shingle: a Chinese word is 1-4 characters, so 5-grams span words and rarely repeat
+PERMUTATIONS = 120  # MinHash values of the whole text
+LEAD_PERMUTATIONS = 24  # MinHash values of the lead
+ROWS = 3  # values per band: two texts of Jaccard 0.4 share one of the 40 bands 92% of the time, of 0.1 4%
+LEAD_CHARS = 120  # the body's opening that a teaser repeats
+OPENING_CHARS = 1000  # where in the larger text a contained text's lead must be, to be its teaser or cut copy
+SEED = 20201231
+MIN_SHINGLES = 20  # a text with fewer (a title alone) is too short to call a copy of anything
+SAME_JACCARD = 0.38  # paraphrased rewrites of one wire text (Zaobao of CNA) share 0.4 of their shingles
+SAME_CONTAINMENT = 0.75  # the share of the smaller text's shingles found in the larger one
+LEAD_IN_OPENING = 0.5  # the share of the smaller text's lead shingles found in the larger one's opening
+SAME_OUTLET_HOURS = 12
+SAME_OUTLET_JACCARD = 0.9  # one outlet's texts further apart in time than that are one story only if nearly equal
+TEMPLATE_SIZE_RATIO = 0.5  # ... and of about one size: a teaser or an excerpt posted days later is still the story
+BANDS = PERMUTATIONS // ROWS + LEAD_PERMUTATIONS // ROWS
+
+_T2S = opencc.OpenCC("t2s")
+_NOT_WORD = re.compile(r"[\W_]+")
+_FULL_WIDTH_ALNUM = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
+_FOLD_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF10, 0xFF5B)}
+_rng = np.random.default_rng(SEED)
+# multiply-shift hashing: (a * x + b) mod 2**64 with odd a is a universal family; the minimum is taken over it
+_A = _rng.integers(1, 2**62, size=(PERMUTATIONS + LEAD_PERMUTATIONS, 1), dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+_B = _rng.integers(0, 2**62, size=(PERMUTATIONS + LEAD_PERMUTATIONS, 1), dtype=np.uint64)
+_SHINGLE_BASE = np.uint64(1_000_003)  # a prime above every code point
+_EMPTY = np.empty(0, dtype=np.uint64)
+
+
+def normalise(text: str) -> str:
+    """Simplified script, letters and digits only, full-width folded, lower case: 聯合國 ＵＮ。 -> 联合国un."""
+    text = _NOT_WORD.sub("", _T2S.convert(text))
+    if _FULL_WIDTH_ALNUM.search(text):  # rare enough to test for before paying for the translation
+        text = text.translate(_FOLD_FULL_WIDTH)
+    return text.lower()
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser, elementwise: spreads the polynomial shingle codes over all 64 bits."""
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def shingles(normalised: str) -> np.ndarray:
+    """The sorted distinct 64-bit hashes of the text's character SHINGLE-grams (the whole text if shorter)."""
+    if not normalised:
+        return _EMPTY
+    codes = np.frombuffer(normalised.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    width = min(SHINGLE, len(codes))
+    count = len(codes) - width + 1
+    rolled = np.zeros(count, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for offset in range(width):
+            rolled = rolled * _SHINGLE_BASE + codes[offset : offset + count]
+        return np.unique(_mix(rolled))
+
+
+def _minhash(hashes: np.ndarray, rows: slice) -> np.ndarray:
+    if not len(hashes):
+        return np.full(rows.stop - rows.start, np.iinfo(np.uint64).max, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        return (_A[rows] * hashes[None, :] + _B[rows]).min(axis=1)
+
+
+@dataclass(frozen=True, eq=False)
+class Signature:
+    """What the detector keeps of one article: shingle sets of its text, lead and opening, their MinHash values,
+    and where it comes from (outlet, URL, time: optional, as a text alone has none)."""
+
+    shingles: np.ndarray  # sorted distinct uint64, title and body
+    lead: np.ndarray  # of the first LEAD_CHARS characters of the normalised body
+    opening: np.ndarray  # of the first OPENING_CHARS characters of the normalised body
+    minhash: np.ndarray  # PERMUTATIONS uint64
+    lead_minhash: np.ndarray  # LEAD_PERMUTATIONS uint64
+    outlet: str = ""
+    url: str = ""
+    published_at: datetime | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.shingles)
+
+
+def signature(title: str, body: str, *, outlet: str = "", url: str = "",
+              published_at: datetime | None = None) -> Signature:
+    """The signature of an article from its title and body text (paragraphs joined)."""
+    normal_body = normalise(body)
+    text = shingles(normalise(title) + normal_body)
+    lead = shingles(normal_body[:LEAD_CHARS])
+    return Signature(
+        text, lead, shingles(normal_body[:OPENING_CHARS]),
+        _minhash(text, slice(0, PERMUTATIONS)),
+        _minhash(lead, slice(PERMUTATIONS, PERMUTATIONS + LEAD_PERMUTATIONS)),
+        outlet, url, published_at,
+    )
+
+
+def bands(sig: Signature) -> list[int]:
+    """BANDS int64 keys: two articles that share any key are candidates. Each key hashes one band's values with the
+    band's number, so equal values in different bands (or in the text and the lead) are different keys."""
+    values = np.concatenate([sig.minhash, sig.lead_minhash]).reshape(BANDS, ROWS)
+    with np.errstate(over="ignore"):
+        key = _mix(np.arange(1, BANDS + 1, dtype=np.uint64))
+        for column in range(ROWS):
+            key = _mix(key ^ values[:, column])
+    return [int(k) for k in key.view(np.int64)]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    same: bool
+    why: str
+    jaccard: float
+    containment: float  # of the smaller text in the larger
+
+
+def _share(part: np.ndarray, whole: np.ndarray) -> float:
+    return len(np.intersect1d(part, whole, assume_unique=True)) / len(part) if len(part) else 0.0
+
+
+def same_story(a: Signature, b: Signature) -> Verdict:
+    """Whether two articles are one story told by the same text, and why (see the module's docstring)."""
+    smaller, larger = (a, b) if a.size <= b.size else (b, a)
+    common = len(np.intersect1d(a.shingles, b.shingles, assume_unique=True))
+    union = a.size + b.size - common
+    jaccard = common / union if union else 0.0
+    containment = common / smaller.size if smaller.size else 0.0
+
+    def verdict(same: bool, why: str) -> Verdict:
+        return Verdict(same, why, jaccard, containment)
+
+    if a.url and a.url == b.url:
+        return verdict(True, "one URL: revisions of one article")
+    if smaller.size < MIN_SHINGLES:
+        return verdict(False, f"too short to compare ({smaller.size} shingles)")
+    comparable = smaller.size >= TEMPLATE_SIZE_RATIO * larger.size
+    if comparable and a.outlet and a.outlet == b.outlet and a.published_at and b.published_at:
+        hours = abs((a.published_at - b.published_at).total_seconds()) / 3600
+        if hours > SAME_OUTLET_HOURS and jaccard < SAME_OUTLET_JACCARD:
+            return verdict(False, f"one outlet {hours:.0f} hours apart, not nearly equal (Jaccard {jaccard:.2f}): "
+                                  "a recurring template, not an edit")
+    if jaccard >= SAME_JACCARD:
+        return verdict(True, f"same text (Jaccard {jaccard:.2f})")
+    if containment >= SAME_CONTAINMENT:
+        lead_found = _share(smaller.lead, larger.opening)
+        if lead_found >= LEAD_IN_OPENING:
+            return verdict(True, f"{containment:.0%} of the shorter text is in the longer one, its lead in the opening")
+        return verdict(False, f"{containment:.0%} of the shorter text is in the longer one but not its lead "
+                              f"({lead_found:.0%} of it in the opening): a digest or an embedded item")
+    return verdict(False, f"different texts (Jaccard {jaccard:.2f}, containment {containment:.0%})")
