@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
@@ -23,8 +22,9 @@ from itertools import pairwise
 import opencc
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-_HAN_OR_OTHER = re.compile(f"([{_HAN}]+)|([^{_HAN}]+)")
-_WORD = re.compile(r"[^\W_]+")
+# a run of Han characters | a run of other letters or digits | one character that breaks a phrase
+_TOKEN = re.compile(f"([{_HAN}]+)|([^\\W_]+?(?=[{_HAN}]|[\\W_]|$))|([^\\w \t]|_)")
+_ONE_HAN = re.compile(f"[{_HAN}]")
 _QUERY_PART = re.compile(r'"([^"]*)"?|(\S+)')
 _QUERY_QUOTE_MARKS = str.maketrans({"“": '"', "”": '"', "「": '"', "」": '"', "＂": '"'})
 MAX_POSITION = 16_383  # PostgreSQL's largest tsvector position
@@ -44,31 +44,29 @@ def _normalised_character(character: str) -> str:
     return normalise(character)
 
 
-def tokens(normalised: str, start: int = 1) -> Iterator[tuple[str, int]]:
+def tokens(normalised: str, start: int = 1) -> list[tuple[str, int]]:
     """(token, position) of normalised text from position start; a separator other than spaces and tabs (punctuation,
     a line break) leaves a one-position gap."""
+    found = []
     position = start
-    previous_end = 0
-    for word in _WORD.finditer(normalised):
-        separator = normalised[previous_end:word.start()]
-        if separator and separator.strip(" \t"):
+    broken = False
+    for han, word, _ in _TOKEN.findall(normalised):
+        if not (han or word):
+            broken = True
+            continue
+        if broken:
             position += 1
-        previous_end = word.end()
-        for han, other in _HAN_OR_OTHER.findall(word.group()):
-            if position > MAX_POSITION:
-                return
-            if han:
-                if len(han) == 1:
-                    yield han, position
-                else:
-                    for i in range(len(han) - 1):
-                        if position + i <= MAX_POSITION:
-                            yield han[i:i + 2], position + i
-                position += max(len(han) - 1, 1)
-            else:
-                if len(other) <= LONGEST_WORD:
-                    yield other, position
-                position += 1
+            broken = False
+        if len(han) == 1 or word:
+            if len(han or word) <= LONGEST_WORD:
+                found.append((han or word, position))
+            position += 1
+        else:
+            found.extend([(han[i:i + 2], position + i) for i in range(len(han) - 1)])
+            position += len(han) - 1
+        if position > MAX_POSITION:
+            return [(token, at) for token, at in found if at <= MAX_POSITION]
+    return found
 
 
 def search_vector(title: str, body: str) -> str:
@@ -91,6 +89,9 @@ class QueryError(ValueError):
 class Query:
     text: str  # as the user typed it
     tsquery: str  # for PostgreSQL's to_tsquery-free cast: '联合' <-> '合国' & 'security' <-> 'council'
+    # every token ANDed, no phrases: the GIN index answers it exactly, while a phrase makes PostgreSQL read every
+    # candidate's tsvector to check positions
+    candidates: str
     phrases: tuple[str, ...]  # each part normalised, for finding the snippet
 
 
@@ -98,15 +99,18 @@ def parse_query(text: str) -> Query:
     """A query: words and "quoted phrases", each a phrase of its tokens, all ANDed. Raises QueryError when no part
     has a letter or digit."""
     terms = []
+    every_token: dict[str, None] = {}  # in order, once each
     phrases = []
     for quoted, bare in _QUERY_PART.findall(text.translate(_QUERY_QUOTE_MARKS)):
         part = normalise(quoted or bare)
         found = list(tokens(part))
         if not found:
             continue
-        if len(found) == 1 and len(found[0][0]) == 1 and _HAN_OR_OTHER.match(found[0][0])[1]:  # type: ignore[index]
+        if len(found) == 1 and _ONE_HAN.fullmatch(found[0][0]):
             terms.append(f"'{found[0][0]}':*")
+            every_token[terms[-1]] = None
         else:
+            every_token.update((f"'{token}'", None) for token, _ in found)
             term = f"'{found[0][0]}'"
             for (_, before), (token, position) in pairwise(found):
                 term += f" <{position - before}> '{token}'"
@@ -114,7 +118,7 @@ def parse_query(text: str) -> Query:
         phrases.append(part.strip())
     if not terms:
         raise QueryError(f"nothing to search for in {text!r}: give a word of letters, digits or Chinese characters")
-    return Query(text, " & ".join(terms), tuple(phrases))
+    return Query(text, " & ".join(terms), " & ".join(every_token), tuple(phrases))
 
 
 def snippet(body: str, phrases: tuple[str, ...], width: int = 80, mark: tuple[str, str] = ("[", "]")) -> str:

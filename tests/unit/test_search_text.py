@@ -63,6 +63,10 @@ def test_queries_are_phrases_of_their_tokens_anded():
     assert parse_query("WHO").tsquery == "'who'"
 
 
+def test_the_index_is_asked_for_every_token_once_without_phrases():
+    assert parse_query('联合国 合国 "Security Council" 国').candidates == "'联合' & '合国' & 'security' & 'council' & '国':*"
+
+
 @pytest.mark.parametrize("query", ["", "  ", "!!", "“”", "%"])
 def test_a_query_without_letters_or_digits_is_refused(query):
     with pytest.raises(QueryError, match="nothing to search for"):

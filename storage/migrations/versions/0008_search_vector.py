@@ -8,7 +8,6 @@ Revises: 0007
 
 import re
 import unicodedata
-from collections.abc import Iterator
 
 import opencc
 import sqlalchemy as sa
@@ -24,8 +23,8 @@ BATCH = 1_000
 
 # newsmon/search_text.py's search_vector as it was when this migration was written (it may change; this must not)
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-_HAN_OR_OTHER = re.compile(f"([{_HAN}]+)|([^{_HAN}]+)")
-_WORD = re.compile(r"[^\W_]+")
+# a run of Han characters | a run of other letters or digits | one character that breaks a phrase
+_TOKEN = re.compile(f"([{_HAN}]+)|([^\\W_]+?(?=[{_HAN}]|[\\W_]|$))|([^\\w \t]|_)")
 MAX_POSITION = 16_383
 LONGEST_WORD = 100
 TITLE_GAP = 2
@@ -36,29 +35,27 @@ def normalise(text: str) -> str:
     return _T2S.convert(unicodedata.normalize("NFKC", text)).lower()
 
 
-def tokens(normalised: str, start: int = 1) -> Iterator[tuple[str, int]]:
+def tokens(normalised: str, start: int = 1) -> list[tuple[str, int]]:
+    found = []
     position = start
-    previous_end = 0
-    for word in _WORD.finditer(normalised):
-        separator = normalised[previous_end:word.start()]
-        if separator and separator.strip(" \t"):
+    broken = False
+    for han, word, _ in _TOKEN.findall(normalised):
+        if not (han or word):
+            broken = True
+            continue
+        if broken:
             position += 1
-        previous_end = word.end()
-        for han, other in _HAN_OR_OTHER.findall(word.group()):
-            if position > MAX_POSITION:
-                return
-            if han:
-                if len(han) == 1:
-                    yield han, position
-                else:
-                    for i in range(len(han) - 1):
-                        if position + i <= MAX_POSITION:
-                            yield han[i:i + 2], position + i
-                position += max(len(han) - 1, 1)
-            else:
-                if len(other) <= LONGEST_WORD:
-                    yield other, position
-                position += 1
+            broken = False
+        if len(han) == 1 or word:
+            if len(han or word) <= LONGEST_WORD:
+                found.append((han or word, position))
+            position += 1
+        else:
+            found.extend([(han[i:i + 2], position + i) for i in range(len(han) - 1)])
+            position += len(han) - 1
+        if position > MAX_POSITION:
+            return [(token, at) for token, at in found if at <= MAX_POSITION]
+    return found
 
 
 def search_vector(title: str, body: str) -> str:
