@@ -64,7 +64,8 @@ def test_queries_are_phrases_of_their_tokens_anded():
 
 
 def test_the_index_is_asked_for_every_token_once_without_phrases():
-    assert parse_query('联合国 合国 "Security Council" 国').candidates == "'联合' & '合国' & 'security' & 'council' & '国':*"
+    query = parse_query('联合国 合国 "Security Council" 国')
+    assert query.candidates == "'联合' & '合国' & 'security' & 'council' & '国':*"
 
 
 @pytest.mark.parametrize("query", ["", "  ", "!!", "“”", "%"])
