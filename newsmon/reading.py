@@ -30,8 +30,8 @@ def moment(text: str, now: datetime | None = None) -> datetime:
     return parsed if parsed.tzinfo else parsed.astimezone()
 
 
-def local_time(value: datetime | None) -> str:
-    return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else "?"
+def local_time(value: datetime | None, zone_named: bool = False) -> str:
+    return value.astimezone().strftime("%Y-%m-%d %H:%M" + (" %Z" if zone_named else "")) if value else "?"
 
 
 def display_width(text: str) -> int:
@@ -100,9 +100,10 @@ def article_text(article: dict[str, Any]) -> str:
         article["title"],
         f"{article['outlet_name']} ({article['outlet']}) · article {article['id']}",
         "",
-        f"published  {local_time(published) if published else 'unknown'}"
+        f"published  {local_time(published, zone_named=True) if published else 'unknown'}"
         + (f" (as the outlet gives it: {article['published_raw']})" if article["published_raw"] else ""),
-        f"fetched    {local_time(fetched)}" + (f"; this text {local_time(updated)}" if updated != fetched else ""),
+        f"fetched    {local_time(fetched, zone_named=True)}"
+        + (f"; this text {local_time(updated, zone_named=True)}" if updated != fetched else ""),
         f"URL        {article['url']}",
     ]
     if article["authors"]:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from newsmon import imports
 from newsmon.model import Article
+from newsmon.reading import article_text
 from newsmon.search_text import normalise
 from newsmon.storage import engine as storage_engine
 from newsmon.storage.articles import store_article
@@ -177,3 +178,16 @@ def test_an_article_for_reading_has_its_outlet_relevance_and_revisions(sample):
     assert article["un_level"] == "core" and "Security Council" in article["un_bodies"]
     assert article["un_evidence"] and article["paragraphs"] and article["outlet_name"]
     assert article["revisions"] == []
+
+
+def test_an_edited_article_reads_with_its_revisions_and_finds_by_its_new_text_only(db):
+    article_id = store(db, "安理会开会", ["安理会讨论加沙局势。"], "edited")
+    assert store(db, "安理会表决", ["安理会表决停火决议。"], "edited", fetched_at=FETCHED + timedelta(hours=2)) \
+        == article_id
+    assert found("表决") == [article_id] and found("加沙") == []  # the index follows the current text
+    with connect() as connection:
+        article = article_for_reading(connection, article_id)
+    assert article is not None and [revision["title"] for revision in article["revisions"]] == ["安理会开会"]
+    text = article_text(article)
+    assert text.startswith("安理会表决\n") and "revisions  1: earlier texts replaced " in text
+    assert "UN         not scored yet" in text and text.rstrip().endswith("安理会表决停火决议。")
