@@ -1,8 +1,8 @@
 """Near-duplicate stories: the same text across outlets, simplified/traditional twins, a teaser and its full article,
 edits of one article.
 
-An article's text (title and body) is normalised to simplified script (OpenCC t2s), stripped to letters and digits,
-full-width letters and digits folded to ASCII and lower-cased, so punctuation, spacing and script do not tell copies
+An article's text (title and body) is normalised as search normalises it (newsmon.search_text: OpenCC t2s, NFKC,
+lower case) and stripped to letters and digits, so punctuation, spacing and script do not tell copies
 apart. Its set of character 5-gram shingles is hashed to 64-bit integers. Two MinHash signatures summarise it: one of
 the whole text and one of its lead (the first LEAD_CHARS characters of the body, which a teaser and its full article
 share). Each is cut into bands; `bands()` gives a fixed number of int64 keys per article that a database index can
@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-import opencc
+
+from newsmon import search_text
 
 SHINGLE = 5  # characters per shingle: a Chinese word is 1-4 characters, so 5-grams span words and rarely repeat
 PERMUTATIONS = 120  # MinHash values of the whole text
@@ -45,10 +46,7 @@ SAME_OUTLET_JACCARD = 0.9  # one outlet's texts further apart in time than that 
 TEMPLATE_SIZE_RATIO = 0.5  # ... and of about one size: a teaser or an excerpt posted days later is still the story
 BANDS = PERMUTATIONS // ROWS + LEAD_PERMUTATIONS // ROWS
 
-_T2S = opencc.OpenCC("t2s")
 _NOT_WORD = re.compile(r"[\W_]+")
-_FULL_WIDTH_ALNUM = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
-_FOLD_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF10, 0xFF5B)}
 _rng = np.random.default_rng(SEED)
 # multiply-shift hashing: (a * x + b) mod 2**64 with odd a is a universal family; the minimum is taken over it
 _A = _rng.integers(1, 2**62, size=(PERMUTATIONS + LEAD_PERMUTATIONS, 1), dtype=np.uint64) * np.uint64(2) + np.uint64(1)
@@ -58,11 +56,8 @@ _EMPTY = np.empty(0, dtype=np.uint64)
 
 
 def normalise(text: str) -> str:
-    """Simplified script, letters and digits only, full-width folded, lower case: 聯合國 ＵＮ。 -> 联合国un."""
-    text = _NOT_WORD.sub("", _T2S.convert(text))
-    if _FULL_WIDTH_ALNUM.search(text):  # rare enough to test for before paying for the translation
-        text = text.translate(_FOLD_FULL_WIDTH)
-    return text.lower()
+    """The search's normal form, letters and digits only: 聯合國 ＵＮ。 -> 联合国un."""
+    return _NOT_WORD.sub("", search_text.normalise(text))
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
