@@ -1,15 +1,19 @@
-"""The fault suite's bookkeeping: every test here names the fault it plays and what newsmon does about it
-(`@pytest.mark.fault(name, behaviour, bad_inputs=1)`), and reports through the `tally` fixture what a fault cost
-(articles lost, duplicate alerts). `scripts/reliability.py` runs this folder with `--reliability-json` and writes
-docs/reliability.md from what this plugin collects."""
+"""The fault suite's bookkeeping and shared fixtures. Every test here names the fault it plays and what newsmon does
+about it (`@pytest.mark.fault(name, behaviour, bad_inputs=1)`), and reports through the `tally` fixture what a fault
+cost (articles lost, duplicate alerts). `scripts/reliability.py` runs this folder with `--reliability-json` and
+writes docs/reliability.md from what this plugin collects."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pytest
+
+from tests.faults.ingestion import Ingestion
+from tests.faults.server import HostileServer, hostile_server
 
 
 @dataclass
@@ -38,6 +42,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     unnamed = [item.nodeid for item in items if here in item.path.parents and item.get_closest_marker("fault") is None]
     if unnamed:
         raise pytest.UsageError(f"fault tests without @pytest.mark.fault(name, behaviour): {unnamed}")
+
+
+@pytest.fixture
+def server() -> Iterator[HostileServer]:
+    """A hostile server on 127.0.0.1 (tests/faults/server.py), stopped after the test."""
+    with hostile_server() as server:
+        yield server
+
+
+@pytest.fixture
+def ingestion(server, db, tmp_path, use_settings) -> Ingestion:
+    """Real ingestion of a hostile outlet and a calm one against the server (tests/faults/ingestion.py)."""
+    return Ingestion(server, db, tmp_path, use_settings)
 
 
 @pytest.fixture

@@ -5,22 +5,14 @@ other outlets are polled as ever. Bounds, not durations: this machine is loaded.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from newsmon.fetch import Fetcher, Politeness
 from newsmon.ingest import ingest_all
-from tests.faults.server import HostileServer, hostile_server
 
 LOOPBACK = ["127.0.0.0/8"]
-
-
-@pytest.fixture
-def server() -> Iterator[HostileServer]:
-    with hostile_server() as server:
-        yield server
 
 
 def fetcher(**options) -> Fetcher:

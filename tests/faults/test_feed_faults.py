@@ -6,7 +6,6 @@ polled after it is unaffected."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from zoneinfo import ZoneInfo
@@ -14,24 +13,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from newsmon.model import Reason
-from tests.faults.ingestion import Ingestion, rss, rss_item
-from tests.faults.server import HostileServer, hostile_server, served
+from tests.faults.ingestion import rss, rss_item
+from tests.faults.server import HostileServer, served
 
 FEED = "https://hostile.test/feeds/news"
 FEED_PATH = "/hostile.test/feeds/news"
 SOURCE = f'feeds = ["{FEED}"]\ntime_budget_seconds = 10'
 SINGAPORE = ZoneInfo("Asia/Singapore")  # the zaobao parser's zone, which the hostile outlet uses
-
-
-@pytest.fixture
-def server() -> Iterator[HostileServer]:
-    with hostile_server() as server:
-        yield server
-
-
-@pytest.fixture
-def ingestion(server, db, tmp_path, use_settings) -> Ingestion:
-    return Ingestion(server, db, tmp_path, use_settings)
 
 
 def serve_feed(server: HostileServer, document: str | bytes, content_type: str = "application/rss+xml") -> None:

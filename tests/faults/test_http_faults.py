@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import socket
 import tracemalloc
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -20,7 +19,6 @@ from tests.faults.server import (
     cut_off,
     endless,
     gzip_bomb,
-    hostile_server,
     in_turn,
     redirect,
     served,
@@ -30,17 +28,6 @@ FEED = "https://hostile.test/feeds/news"
 FEED_PATH = "/hostile.test/feeds/news"
 GOOD_FEED = rss(rss_item(1, "正常新闻"), rss_item(2, "另一条新闻")).encode()
 MAX_BYTES = 5_000_000  # the replay fetcher's cap on a body
-
-
-@pytest.fixture
-def server() -> Iterator[HostileServer]:
-    with hostile_server() as server:
-        yield server
-
-
-@pytest.fixture
-def ingestion(server, db, tmp_path, use_settings) -> Ingestion:
-    return Ingestion(server, db, tmp_path, use_settings)
 
 
 def source(*feeds: str, budget: float = 5.0) -> str:

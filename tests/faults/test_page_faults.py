@@ -5,28 +5,15 @@ stored as written or recorded as an item failure with its reason; the calm outle
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from newsmon.model import Reason
-from tests.faults.ingestion import Ingestion, rss, rss_item
-from tests.faults.server import HostileServer, hostile_server, served
+from tests.faults.ingestion import rss, rss_item
+from tests.faults.server import HostileServer, served
 
 FEED = "https://hostile.test/feeds/news"
 SOURCE = f'feeds = ["{FEED}"]\ntime_budget_seconds = 10'
 ONE_LINE = "<p>摘要一行</p>"  # too little for an article: the page is fetched
-
-
-@pytest.fixture
-def server() -> Iterator[HostileServer]:
-    with hostile_server() as server:
-        yield server
-
-
-@pytest.fixture
-def ingestion(server, db, tmp_path, use_settings) -> Ingestion:
-    return Ingestion(server, db, tmp_path, use_settings)
 
 
 def page_path(n: int) -> str:

@@ -5,13 +5,11 @@ socket.connect audit events show that nothing was sent."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 
 import pytest
 
 from newsmon.fetch import Fetcher, Politeness, Reach
 from newsmon.sources import load_registry
-from tests.faults.server import HostileServer, hostile_server
 
 METADATA = "169.254.169.254"
 _connects: list[tuple] = []
@@ -23,12 +21,6 @@ def _record_connects(event: str, args: tuple) -> None:
 
 
 sys.addaudithook(_record_connects)  # audit hooks cannot be removed: this one only appends to a list
-
-
-@pytest.fixture
-def server() -> Iterator[HostileServer]:
-    with hostile_server() as server:
-        yield server
 
 
 def fetcher(**options) -> Fetcher:
