@@ -61,13 +61,18 @@ def database_url(tmp_path_factory) -> Iterator[str]:
             admin.dispose()
 
 
+def empty_tables(engine: Engine) -> None:
+    """Every newsmon table emptied and its ids restarted: a fresh database, without migrating one."""
+    with engine.begin() as conn:
+        tables = ", ".join(table.name for table in NEWSMON_TABLES)
+        conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+
+
 @pytest.fixture
 def db(database_url) -> Engine:
     """The session's engine, with every newsmon table emptied and its ids restarted."""
     engine = storage_engine.get_engine(database_url)
-    with engine.begin() as conn:
-        tables = ", ".join(table.name for table in NEWSMON_TABLES)
-        conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    empty_tables(engine)
     return engine
 
 

@@ -23,6 +23,7 @@ from newsmon.ingest import ingest_all
 from newsmon.replay.server import ReplayServer
 from newsmon.storage import models
 from newsmon.storage.engine import session
+from tests.conftest import empty_tables
 
 pytestmark = pytest.mark.crash
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,7 +58,7 @@ def trial(db, tmp_path: Path):
     receiver: (end state, alerts received by message)."""
 
     def run(point: str | None, nth: int = 1, kill_when_requested: str | None = None):
-        fresh_database(db)
+        empty_tables(db)
         registry = tmp_path / "sources.toml"
         overrides = {SLOW_PAGE: {"delay": 60}} if kill_when_requested else {}
         with WebhookReceiver() as receiver:
@@ -75,12 +76,6 @@ def trial(db, tmp_path: Path):
         return state(db), received(receiver)
 
     return run
-
-
-def fresh_database(engine: Engine) -> None:
-    with engine.begin() as conn:
-        tables = ", ".join(table.name for table in models.NEWSMON_TABLES)
-        conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
 
 
 def run_ingestion(registry: Path, site: ReplayServer, point: str, nth: int = 1) -> subprocess.Popen:
@@ -145,7 +140,7 @@ def test_killed_between_outbox_write_and_send(trial, undisturbed, tally):
                    bad_inputs=4)
 def test_four_runs_at_once_converge(trial, undisturbed, db, tmp_path, tally):
     def four_at_once():
-        fresh_database(db)
+        empty_tables(db)
         registry = tmp_path / "sources.toml"
         with WebhookReceiver() as receiver, ReplayServer() as site:
             _write_demo_registry(registry, receiver.url)

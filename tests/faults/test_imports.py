@@ -34,8 +34,8 @@ from newsmon.parsers.plaintext import parse_text_document
 from newsmon.storage import engine as storage_engine
 from newsmon.storage.articles import store_articles
 from newsmon.storage.connect import DATABASE_NAME, SEARCH_INDEXES
-from newsmon.storage.models import NEWSMON_TABLES
 from newsmon.storage.server import EmbeddedServer
+from tests.conftest import empty_tables
 from tests.e2e.test_services import gone, home_env, wait_for
 from tests.integration.test_import import archive_posts
 
@@ -99,11 +99,6 @@ def state_of(engine: Engine) -> State:
             connection.scalar(sa.text("SELECT count(*) FROM raw_inputs")),
             connection.scalar(sa.text("SELECT count(*) FROM article_relevance")),
         )
-
-
-def empty_tables(engine: Engine) -> None:
-    with engine.begin() as connection:
-        connection.exec_driver_sql(f"TRUNCATE {', '.join(t.name for t in NEWSMON_TABLES)} RESTART IDENTITY CASCADE")
 
 
 def article_count(engine: Engine) -> int:

@@ -15,9 +15,9 @@ from newsmon.storage import engine as storage_engine
 from newsmon.storage.articles import store_article
 from newsmon.storage.connect import connect
 from newsmon.storage.engine import alembic_config, session, upgrade
-from newsmon.storage.models import NEWSMON_TABLES
 from newsmon.storage.relevance import save_relevance
 from newsmon.storage.search import article_for_reading, search_articles
+from tests.conftest import empty_tables
 
 SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "archive-sample"
 needs_sample = pytest.mark.skipif(not SAMPLE.exists(), reason="needs ../shared beside the checkout")
@@ -97,8 +97,7 @@ def test_migration_indexes_the_articles_stored_before_it(db, database_url):
 def import_sample(database_url) -> dict[int, str]:
     """The archive sample imported into an emptied database: id -> normalised title and body of every article."""
     engine = storage_engine.get_engine(database_url)
-    with engine.begin() as connection:
-        connection.exec_driver_sql(f"TRUNCATE {', '.join(t.name for t in NEWSMON_TABLES)} RESTART IDENTITY CASCADE")
+    empty_tables(engine)
     report = imports.import_archives([str(SAMPLE)], engine=engine, workers=2)
     assert report.accounted and report.new > 100
     with engine.connect() as connection:
