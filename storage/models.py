@@ -70,6 +70,7 @@ class Article(SQLModel, table=True):
         UniqueConstraint("outlet", "dedup_key", name="uq_articles_outlet_dedup_key"),
         Index("ix_articles_outlet_published_at", "outlet", text("published_at DESC")),
         Index("ix_articles_search", "search_vector", postgresql_using="gin"),
+        Index("ix_articles_story_id", "story_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)
@@ -95,6 +96,20 @@ class Article(SQLModel, table=True):
     revision_count: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
     # title and body as newsmon.search_text tokenises them (a tsvector literal on the way in); None: not indexed
     search_vector: str | None = Field(default=None, sa_column=Column(TSVECTOR))
+    # the id of the first stored article of its story (newsmon/stories.py); None: not yet assigned (stored before
+    # stories existed: the maintenance assigns it)
+    story_id: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class StoryKey(SQLModel, table=True):
+    """An article's MinHash band keys (newsmon.stories.bands): articles sharing a key are candidates for one story."""
+
+    __tablename__ = "story_keys"
+    __table_args__ = (Index("ix_story_keys_article_id", "article_id"),)
+
+    key: int = Field(sa_type=BigInteger, primary_key=True)
+    article_id: int = Field(sa_column=Column(BigInteger, ForeignKey("articles.id", ondelete="CASCADE"),
+                                             primary_key=True))
 
 
 class ArticleRevision(SQLModel, table=True):
@@ -187,6 +202,9 @@ class Alert(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("article_id", "channel", name="uq_alert_outbox_article_channel"),
         Index("ix_alert_outbox_pending", "channel", "created_at", postgresql_where=text("sent_at IS NULL")),
+        # one alert per story and channel: a later outlet's copy joins the story's alert instead of raising its own
+        Index("uq_alert_outbox_story_channel", "story_id", "channel", unique=True,
+              postgresql_where=text("story_id IS NOT NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)
@@ -198,6 +216,7 @@ class Alert(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_type=Text)
     last_attempt_at: datetime | None = None
     sending_since: datetime | None = None  # an attempt began then and its outcome is not recorded yet
+    story_id: int | None = Field(default=None, sa_type=BigInteger)  # None: enqueued before the article had a story
     sent_at: datetime | None = None
 
 
