@@ -176,7 +176,7 @@ def store_articles(session: Session, rows: list[dict[str, Any]], raws: list[Pack
     return [result for result in results if result is not None]
 
 
-_COPY_COLUMNS = [column.name for column in table_of(Article).columns if column.name not in ("id", "revision_count")]
+_COPY_COLUMNS = [column.name for column in table_of(Article).columns if column.name not in ("id", "revision_count", "story_id")]
 _JSONB_COLUMNS = frozenset({"paragraphs", "authors", "images"})
 
 
