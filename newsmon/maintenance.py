@@ -24,6 +24,7 @@ from newsmon.parsers.feed import FeedItem
 from newsmon.parsers.plaintext import PARSER_NAME as TEXT_PARSER
 from newsmon.relevance.classify import classify, load_lexicon
 from newsmon.sources import load_registry
+from newsmon.storage import stories as stories_storage
 from newsmon.storage.articles import article_row, parse_versions, parsed_with, store_reparse
 from newsmon.storage.engine import get_engine, session
 from newsmon.storage.feeds import ensure_feed, ensure_source, feed_fetches_since, feed_health
@@ -33,6 +34,7 @@ from newsmon.storage.relevance import save_relevances
 from newsmon.storage.rows import unpack
 
 REPARSE_BATCH = 200
+STORY_BATCH = 500
 
 
 @dataclass
@@ -207,7 +209,27 @@ def prune(dry_run: bool = False) -> StepReport:
     return report
 
 
-STEPS: tuple[Callable[[bool], StepReport], ...] = (rescore, reparse, refresh_feed_health, prune)
+def assign_stories(dry_run: bool = False) -> StepReport:
+    """Give a story to every article stored before stories existed (migration 0009), oldest first, a batch per
+    transaction. Articles stored since get theirs as they are stored."""
+    engine = get_engine()
+    if dry_run:
+        with session(engine) as s:
+            count = stories_storage.count_unassigned(s)
+        return StepReport("assign-stories", count, [f"{count:,} articles without a story to assign"])
+    report = StepReport("assign-stories")
+    while True:
+        with session(engine) as s:
+            batch = stories_storage.unassigned_articles(s, STORY_BATCH)
+            stories_storage.assign_stories(s, batch)
+        report.count += len(batch)
+        if len(batch) < STORY_BATCH:
+            break
+    report.lines.append(f"{report.count:,} articles given a story")
+    return report
+
+
+STEPS: tuple[Callable[[bool], StepReport], ...] = (rescore, reparse, assign_stories, refresh_feed_health, prune)
 
 
 # --- the composition ---------------------------------------------------------------------------------------------

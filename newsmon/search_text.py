@@ -15,15 +15,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
+from operator import add
+from typing import Any
 
 import opencc
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-# a run of Han characters | a run of other letters or digits | one character that breaks a phrase
-_TOKEN = re.compile(f"([{_HAN}]+)|([^\\W_]+?(?=[{_HAN}]|[\\W_]|$))|([^\\w \t]|_)")
+# a run of Han characters | a run of other letters or digits | what breaks a phrase (not spaces or tabs)
+_PIECE = re.compile(f"([{_HAN}]+)|([^\\W_{_HAN}]+)|[^\\w \t]+|_+")
 _ONE_HAN = re.compile(f"[{_HAN}]")
 _QUERY_PART = re.compile(r'"([^"]*)"?|(\S+)')
 _QUERY_QUOTE_MARKS = str.maketrans({"“": '"', "”": '"', "「": '"', "」": '"', "＂": '"'})
@@ -47,38 +50,53 @@ def _normalised_character(character: str) -> str:
 def tokens(normalised: str, start: int = 1) -> list[tuple[str, int]]:
     """(token, position) of normalised text from position start; a separator other than spaces and tabs (punctuation,
     a line break) leaves a one-position gap."""
-    found = []
-    position = start
-    broken = False
-    for han, word, _ in _TOKEN.findall(normalised):
+    found: list[tuple[str, int]] = []
+    _entries(normalised, start, lambda token, position: (token, position), found)
+    return found
+
+
+_ENTRY = {weight: f"{{}}:{{}}{weight}".format for weight in "AB"}  # a tsvector entry: token:positionWEIGHT
+
+
+def _entries(normalised: str, start: int, entry: Callable[[str, int], Any], out: list) -> int:
+    """Append entry(token, position) of each token of normalised text to out (see tokens); return the last token's
+    position (start - 1 if none). Builds the entries straight from the pieces, no tuple per token: the search vector
+    is made for every article stored."""
+    position, last, broken = start, start - 1, False
+    for han, word in _PIECE.findall(normalised):
         if not (han or word):
             broken = True
             continue
         if broken:
             position += 1
             broken = False
-        if len(han) == 1 or word:
-            if len(han or word) <= LONGEST_WORD:
-                found.append((han or word, position))
-            position += 1
-        else:
-            found.extend([(han[i:i + 2], position + i) for i in range(len(han) - 1)])
+        if len(han) > 1:
+            pairs = min(len(han) - 1, MAX_POSITION + 1 - position)
+            out.extend(map(entry, map(add, han[:pairs], han[1:pairs + 1]), range(position, position + pairs)))
+            last = position + pairs - 1 if pairs > 0 else last
             position += len(han) - 1
+        else:
+            token = han or word
+            if len(token) <= LONGEST_WORD and position <= MAX_POSITION:
+                out.append(entry(token, position))
+                last = position
+            position += 1
         if position > MAX_POSITION:
-            return [(token, at) for token, at in found if at <= MAX_POSITION]
-    return found
+            break
+    return last
 
 
 def search_vector(title: str, body: str) -> str:
     """The tsvector literal of an article: title tokens weighted A, body tokens B."""
-    parts = []
-    last = 0
-    for token, position in tokens(normalise(title)):
-        parts.append(f"{token}:{position}A")
-        last = position
-    for token, position in tokens(normalise(body), last + TITLE_GAP):
-        parts.append(f"{token}:{position}B")
-    return " ".join(parts)
+    return normalised_search_vector(normalise(title), normalise(body))
+
+
+def normalised_search_vector(title: str, body: str) -> str:
+    """search_vector of a title and body already normalised (normalise), for a caller that needs them for more."""
+    entries: list[str] = []
+    last = _entries(title, 1, _ENTRY["A"], entries)
+    _entries(body, max(last, 0) + TITLE_GAP, _ENTRY["B"], entries)
+    return " ".join(entries)
 
 
 class QueryError(ValueError):

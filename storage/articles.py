@@ -3,7 +3,7 @@ Plain functions taking a Session; the caller commits."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -13,9 +13,11 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, select
 
 from newsmon import model
-from newsmon.search_text import search_vector
+from newsmon.search_text import normalise, normalised_search_vector
 from newsmon.storage.models import Article, ArticleRevision, RawInput, table_of
 from newsmon.storage.rows import PackedRaw, copy_into_temp, packed, strip_nul
+from newsmon.storage.stories import assign_stories
+from newsmon.stories import search_normal_signature
 
 
 @dataclass(frozen=True)
@@ -25,44 +27,52 @@ class StoreResult:
     id: int
 
 
-def _content_columns(article: model.Article, parser_version: str) -> dict[str, Any]:
-    """The columns that change when an article's text changes: the search vector too, pure CPU work that importers
-    do in their parse workers (through article_row)."""
+def _content_columns(
+    article: model.Article, parser_version: str, content_hash: str, search_vector: str
+) -> dict[str, Any]:
+    """The columns that change when an article's text changes."""
     return {
         "title": article.title,
         "paragraphs": article.paragraphs,
         "body": article.body,
-        "content_hash": article.content_hash,
+        "content_hash": content_hash,
         "summary": article.summary,
         "authors": article.authors,
         "images": [asdict(image) for image in article.images],
         "language": article.language,
         "parser": article.parser,
         "parser_version": parser_version,
-        "search_vector": search_vector(article.title, article.body),
+        "search_vector": search_vector,
     }
 
 
-_CONTENT_FIELDS = tuple(_content_columns(model.Article("", "", "", []), ""))
+_CONTENT_FIELDS = tuple(_content_columns(model.Article("", "", "", []), "", "", ""))
+_TEXT_FIELDS = [f.name for f in fields(model.Article) if f.name not in ("published_at", "images")]
 
 
 def article_row(article: model.Article, fetched_at: datetime, parser_version: str) -> dict[str, Any]:
-    """The articles row for a parsed article, NUL bytes stripped: pure CPU work, which importers do in their
-    worker processes."""
-    clean = model.Article(**strip_nul({**asdict(article), "images": []}))
-    clean.images = [model.Image(*strip_nul([image.url, image.caption])) for image in article.images]
-    clean.published_at = article.published_at
+    """The articles row for a parsed article, NUL bytes stripped, and under "story" (not a column) its story
+    signature: pure CPU work, which importers do in their worker processes. Title and body are normalised once, for
+    the search vector and the signature both."""
+    clean = replace(
+        article, **{name: strip_nul(getattr(article, name)) for name in _TEXT_FIELDS},
+        images=[model.Image(*strip_nul([image.url, image.caption])) for image in article.images],
+    )
+    text_hash = clean.content_hash
+    title, body = normalise(clean.title), normalise(clean.body)
     return {
         "outlet": clean.outlet,
         "outlet_article_id": clean.article_id,
-        "dedup_key": clean.dedup_key,
+        "dedup_key": model.dedup_key(clean.article_id, clean.url, clean.guid, text_hash),
         "url": clean.url,
         "guid": clean.guid,
         "published_at": clean.published_at,
         "published_raw": clean.published_raw,
         "fetched_at": fetched_at,
         "updated_at": fetched_at,
-        **_content_columns(clean, strip_nul(parser_version)),
+        **_content_columns(clean, strip_nul(parser_version), text_hash, normalised_search_vector(title, body)),
+        "story": search_normal_signature(title, body, outlet=clean.outlet, url=clean.url,
+                                         published_at=clean.published_at),
     }
 
 
@@ -80,6 +90,7 @@ def store_article(
     """
     row = article_row(article, fetched_at, parser_version)
     raw_packed = packed(raw)
+    story = row.pop("story")
     inserted_id = session.exec(
         insert(Article).values(**row)
         .on_conflict_do_nothing(index_elements=["outlet", "dedup_key"])
@@ -87,6 +98,7 @@ def store_article(
     ).scalar()
     if inserted_id is not None:
         _store_raws(session, [(inserted_id, raw_packed, fetched_at)])
+        assign_stories(session, [(inserted_id, story)])
         return StoreResult("new", inserted_id)
     return _store_existing(session, row, raw_packed, fetched_at)
 
@@ -139,7 +151,8 @@ def _keep_revision(session: Session, existing: Article, replaced_at: datetime) -
 
 def store_articles(session: Session, rows: list[dict[str, Any]], raws: list[PackedRaw | None]) -> list[StoreResult]:
     """store_article for many article_row()s at once, in order: one COPY-fed INSERT ... ON CONFLICT DO NOTHING
-    for all, one SELECT for those already stored, and the one-by-one path only for changed texts (revisions)."""
+    for all, one SELECT for those already stored, and the one-by-one path only for changed texts (revisions); the
+    new ones get their stories in input order."""
     if not rows:
         return []
     inserted = {(outlet, key): id for id, outlet, key in _copy_insert_articles(session, rows)}
@@ -152,6 +165,7 @@ def store_articles(session: Session, rows: list[dict[str, Any]], raws: list[Pack
         else:
             conflicts.append(i)
     _store_raws(session, [(result.id, raws[i], rows[i]["fetched_at"]) for i, result in enumerate(results) if result])
+    assign_stories(session, [(result.id, rows[i]["story"]) for i, result in enumerate(results) if result])
 
     stored = {}
     if conflicts:
@@ -176,7 +190,8 @@ def store_articles(session: Session, rows: list[dict[str, Any]], raws: list[Pack
     return [result for result in results if result is not None]
 
 
-_COPY_COLUMNS = [column.name for column in table_of(Article).columns if column.name not in ("id", "revision_count", "story_id")]
+_COPY_COLUMNS = [column.name for column in table_of(Article).columns
+                 if column.name not in ("id", "revision_count", "story_id")]
 _JSONB_COLUMNS = frozenset({"paragraphs", "authors", "images"})
 
 
