@@ -179,10 +179,12 @@ def test_migrations_are_idempotent_and_match_the_models(db):
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     upgrade(db)
     upgrade(db)
-    assert current_revision(db) == head == head_revision() == "0009"
+    assert current_revision(db) == head == head_revision() == "0010"
     with db.connect() as conn:
         assert conn.scalar(sa.text("SELECT count(*) FROM alembic_version")) == 1
-        assert compare_metadata(MigrationContext.configure(conn), SQLModel.metadata) == []
+        # column comments are the users' documentation, written by migration 0010, not repeated in the models
+        tables_only = {"autogenerate_plugins": ["alembic.autogenerate.*", "~alembic.autogenerate.comments"]}
+        assert compare_metadata(MigrationContext.configure(conn, opts=tables_only), SQLModel.metadata) == []
 
 
 def test_item_failure_upsert_resolve_and_retry_raw(db):
