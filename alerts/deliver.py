@@ -14,9 +14,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import cache, partial
-from urllib.parse import quote
 
 import apprise
+import psycopg
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
@@ -29,8 +29,9 @@ from newsmon.storage.outbox import (
     pending_alert_ids,
     record_outcome,
 )
+from newsmon.storage.search import story_articles
 
-from .message import AlertFacts, as_text, render, render_digest
+from .message import AlertFacts, StoryMention, as_text, render, render_digest
 from .secrets import ChannelTarget, SecretLookup
 from .settings import AlertSettings, Channel
 
@@ -76,7 +77,7 @@ def _notify(channel: Channel, target: ChannelTarget, title: str, body: str, fact
     scheme = target.url.split("://")[0].lower() if "://" in target.url else ""
     with target.apprise_log() as warnings:
         notifier = apprise.Apprise()
-        if not notifier.add(_apprise_url(target.url, scheme, channel.format, facts)):
+        if not notifier.add(_apprise_service(target.url, scheme, channel.format, facts)):
             raise DeliveryFailed(f"not an Apprise URL Apprise can use ({f'{scheme}://…' if scheme else 'no scheme'})"
                                  f"{_detail(warnings)}")
         # a service without a title field gets the title folded into the body by Apprise; the body starts with the
@@ -95,22 +96,29 @@ def _detail(warnings: list[str]) -> str:
     return f": {'; '.join(dict.fromkeys(warnings))}" if warnings else ""
 
 
-def _apprise_url(url: str, scheme: str, fmt: str, facts: list[AlertFacts]) -> str:
+def _apprise_service(url: str, scheme: str, fmt: str, facts: list[AlertFacts]) -> str | dict:
     """The channel's URL with what this message needs Apprise to know: that the service takes our format as it is
     (otherwise it converts, HTML to text unescaping the entities that keep a hostile title harmless, for services
     whose default format differs); for Telegram, MarkdownV2, whose escapes hold inside the bold headline too (legacy
-    Markdown reads them literally there); for a JSON webhook, the alert keys as payload fields."""
+    Markdown reads them literally there). A JSON webhook's is Apprise's parsed form of it (a dict), its payload
+    fields extended with the alert keys and the stories' other articles (a list, which a URL cannot carry)."""
     if not scheme:
         return url
     options = [] if "format=" in url else [f"format={fmt}"]
     if scheme == "tgram" and fmt == "markdown" and "mdv=" not in url:
         options.append("mdv=v2")
-    if scheme in _JSON_WEBHOOKS:
-        keys = [f.key for f in facts if f.key]
-        repeats = [f.key for f in facts if f.key and f.repeat]
-        options += [f":alert_key={quote(' '.join(keys))}"] if keys else []
-        options += [f":repeat={quote(' '.join(repeats))}"] if repeats else []
-    return f"{url}{'&' if '?' in url else '?'}{'&'.join(options)}" if options else url
+    url = f"{url}{'&' if '?' in url else '?'}{'&'.join(options)}" if options else url
+    keys = [f.key for f in facts if f.key]
+    service = apprise.plugins.url_to_dict(url) if scheme in _JSON_WEBHOOKS and keys else None
+    if service is None:  # not a JSON webhook, a test message, or a URL Apprise cannot read (adding it says so)
+        return url
+    fields: dict[str, object] = {"alert_key": " ".join(keys)}
+    if repeats := [f.key for f in facts if f.key and f.repeat]:
+        fields["repeat"] = " ".join(repeats)
+    fields["also_reported_by"] = [{"alert_key": f.key} | mention.to_json()
+                                  for f in facts if f.key for mention in f.also_reported_by]
+    service["payload"] = service.get("payload", {}) | fields
+    return service
 
 
 @dataclass
@@ -216,8 +224,12 @@ def _attempt(connection: Connection, alerts: list[Alert], channel: Channel, send
 
 
 def alert_facts(s: Session, alerts: list[Alert]) -> list[AlertFacts]:
-    """What the message of each alert says, read from its article and relevance."""
+    """What the message of each alert says, read from its article and relevance, and the other articles of its
+    article's story stored by now, first teller first."""
     view = alert_view(s, [a.id for a in alerts if a.id is not None])  # all of them: rows read from the table
+    # the story as `newsmon story` lists it, read on this session's own connection (its transaction)
+    connection = s.connection().connection.driver_connection
+    assert isinstance(connection, psycopg.Connection)  # the engine's driver (storage/engine.py)
     facts = []
     for alert in alerts:
         assert alert.id is not None
@@ -230,5 +242,9 @@ def alert_facts(s: Session, alerts: list[Alert]) -> list[AlertFacts]:
             title=article.title, outlet=article.outlet, outlet_name=outlet_name or article.outlet,
             published_at=article.published_at, level=alert.level, bodies=list(relevance.bodies) if relevance else [],
             evidence=evidence, url=article.url, article_id=article.id, alert_id=alert.id,
+            also_reported_by=tuple(
+                StoryMention(other.id, other.outlet, other.outlet_name, other.title, other.url, other.published_at)
+                for other in story_articles(connection, alert.article_id) or [] if other.id != alert.article_id
+            ),
         ))
     return facts

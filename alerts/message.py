@@ -28,6 +28,24 @@ _MENTION = re.compile(r"@(?=\w)")
 _ZERO_WIDTH_SPACE = "\u200b"
 _SAFE_URL = re.compile(r"^https?://[^\s<>\"'`]+$")
 _EVIDENCE_CHARS = 140  # a table cell, not a paragraph
+ALSO_REPORTED_BY = "Also reported by:"  # heads the story's other articles in a message
+
+
+@dataclass(frozen=True)
+class StoryMention:
+    """Another article of an alert's story, stored by the time the alert is sent."""
+
+    article_id: int
+    outlet: str
+    outlet_name: str
+    title: str
+    url: str
+    published_at: datetime | None
+
+    def to_json(self) -> dict:
+        return {"article_id": self.article_id, "outlet": self.outlet, "outlet_name": self.outlet_name,
+                "title": self.title, "url": self.url,
+                "published_at": self.published_at.isoformat() if self.published_at else None}
 
 
 @dataclass(frozen=True)
@@ -43,6 +61,7 @@ class AlertFacts:
     article_id: int | None  # newsmon's id of the article; None for a test message
     alert_id: int | None = None  # the outbox row this message is for; None for a test message
     repeat: bool = False  # an earlier attempt died while sending: this alert may have arrived already
+    also_reported_by: tuple[StoryMention, ...] = ()  # the story's other articles, first teller first
 
     @property
     def key(self) -> str | None:
@@ -53,7 +72,8 @@ class AlertFacts:
         return {"title": self.title, "outlet": self.outlet, "outlet_name": self.outlet_name, "level": self.level,
                 "bodies": self.bodies, "evidence": self.evidence, "url": self.url, "article_id": self.article_id,
                 "alert_id": self.alert_id, "alert_key": self.key, "repeat": self.repeat,
-                "published_at": self.published_at.isoformat() if self.published_at else None}
+                "published_at": self.published_at.isoformat() if self.published_at else None,
+                "also_reported_by": [mention.to_json() for mention in self.also_reported_by]}
 
 
 def alert_key(alert_id: int) -> str:
@@ -124,22 +144,41 @@ def render(facts: AlertFacts, fmt: str, zone: ZoneInfo) -> tuple[str, str]:
         f" · article id {facts.article_id}" if facts.article_id is not None else ""
     )
     evidence = f"“{e(facts.evidence)}”" if facts.evidence else ""
+    others = [_mention_line(mention, fmt, zone) for mention in facts.also_reported_by]
     key = key_line(facts)
     if fmt == "html":
         blocks = [
             f"<p><b>{headline}</b><br>\n{source}<br>\n{level}</p>",
             f"<blockquote>{evidence}</blockquote>" if evidence else "",
-            f'<p><a href="{html.escape(url)}">{html.escape(url)}</a></p>' if url else "",
+            f"<p>{_link(url, fmt)}</p>" if url else "",
+            "<p>" + "<br>\n".join([ALSO_REPORTED_BY, *others]) + "</p>" if others else "",
             f"<p>{key}</p>" if key else "",
         ]
         body = "\n".join(block for block in blocks if block)
     elif fmt == "markdown":  # a blank line after the quote, or the link would continue it
-        blocks = [f"**{headline}**\n{source}\n{level}", f"> {evidence}" if evidence else "", f"<{url}>" if url else "",
-                  key]
+        blocks = [f"**{headline}**\n{source}\n{level}", f"> {evidence}" if evidence else "", _link(url, fmt),
+                  "\n".join([ALSO_REPORTED_BY, *(f"- {line}" for line in others)]) if others else "", key]
         body = "\n\n".join(block for block in blocks if block)
     else:
-        body = "\n".join(line for line in [headline, source, level, evidence, url, key] if line)
+        body = "\n".join(line for line in [headline, source, level, evidence, url,
+                                            *([ALSO_REPORTED_BY, *others] if others else []), key] if line)
     return f"[UN {facts.level}] {e(facts.title)}", body
+
+
+def _link(url: str, fmt: str) -> str:
+    """A safe URL (safe_url) as a link in the format; '' for none."""
+    if not url:
+        return ""
+    if fmt == "html":
+        return f'<a href="{html.escape(url)}">{html.escape(url)}</a>'
+    return f"<{url}>" if fmt == "markdown" else url
+
+
+def _mention_line(mention: StoryMention, fmt: str, zone: ZoneInfo) -> str:
+    """Another article of the story as a line in the format: its outlet's name, its time, its link."""
+    when = local_time(mention.published_at, zone) if mention.published_at else "time unknown"
+    link = _link(safe_url(mention.url), fmt)
+    return " · ".join(part for part in (inert(mention.outlet_name or mention.outlet, fmt), when, link) if part)
 
 
 def render_digest(all_facts: list[AlertFacts], fmt: str, zone: ZoneInfo) -> tuple[str, str]:

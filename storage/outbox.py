@@ -1,5 +1,5 @@
-"""The alert outbox: one row per article and channel; delivery holds each while sending it, records the attempt before
-and the outcome after. Plain functions taking a Session; the caller commits."""
+"""The alert outbox: one row per story (or article without one yet) and channel; delivery holds each while sending
+it, records the attempt before and the outcome after. Plain functions taking a Session; the caller commits."""
 
 from __future__ import annotations
 
@@ -13,19 +13,17 @@ from newsmon.storage.models import Alert, Article, ArticleRelevance, Source
 
 
 def enqueue_alerts(session: Session, article_id: int, level: str, channels: list[str], created_at: datetime) -> int:
-    """One outbox row per channel for the article, unless it has one already (a revision alerts no more).
-
-    Per-story grouping hooks in here: once near-duplicate clusters exist, a user who turns grouping on gets the
-    cluster's id as the key instead of the article's (a unique (story, channel) key), so the same story from a
-    second outlet finds its row taken."""
+    """One outbox row per channel for the article, carrying its story (articles.story_id), unless the channel has a
+    row for the article already (a revision alerts no more) or for its story (a later outlet's copy of a story joins
+    the story's alert, whose message names it when sent, instead of raising its own). An article without a story yet
+    is alerted on its own. Returns the rows written."""
     if not channels:
         return 0
-    rows = [{"article_id": article_id, "channel": c, "level": level, "created_at": created_at} for c in channels]
-    result = session.exec(
-        insert(Alert).values(rows)
-        .on_conflict_do_nothing(index_elements=["article_id", "channel"])
-        .returning(col(Alert.id))
-    )
+    story_id = session.exec(select(col(Article.story_id)).where(col(Article.id) == article_id)).one()
+    rows = [{"article_id": article_id, "story_id": story_id, "channel": c, "level": level, "created_at": created_at}
+            for c in channels]
+    # no conflict target: a row taken under either unique index, (article, channel) or (story, channel), is skipped
+    result = session.exec(insert(Alert).values(rows).on_conflict_do_nothing().returning(col(Alert.id)))
     return len(result.all())
 
 

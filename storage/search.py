@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import class_row, dict_row
 
 from newsmon.search_text import Query, parse_query, snippet
 
@@ -119,7 +119,8 @@ def search_statement(
 
 def article_for_reading(connection: psycopg.Connection, article_id: int) -> dict[str, Any] | None:
     """One article as `newsmon show` prints it: its columns, the outlet's name and zone, its UN relevance (level,
-    bodies, evidence; None when not scored) and its revisions (revision, replaced_at, title), oldest first."""
+    bodies, evidence; None when not scored), its revisions (revision, replaced_at, title), oldest first, and its story
+    (story_articles: [] when it has none yet)."""
     with connection.cursor(row_factory=dict_row) as cursor:
         article = cursor.execute(
             "SELECT a.id, a.outlet, coalesce(s.name, a.outlet) AS outlet_name, s.time_zone AS outlet_zone, a.title,"
@@ -135,4 +136,34 @@ def article_for_reading(connection: psycopg.Connection, article_id: int) -> dict
             "SELECT revision, replaced_at, title FROM article_revisions WHERE article_id = %s ORDER BY revision",
             [article_id],
         ).fetchall()
+    article["story"] = story_articles(connection, article_id)
     return article
+
+
+class StoryArticle(NamedTuple):
+    id: int
+    outlet: str
+    outlet_name: str  # the sources table's name, the outlet key when the outlet is not registered
+    published_at: datetime | None
+    fetched_at: datetime
+    title: str
+    url: str
+    un_level: str | None  # None: not scored
+
+
+def story_articles(connection: psycopg.Connection, article_id: int) -> list[StoryArticle] | None:
+    """The articles of the given article's story (itself included), first teller first: by publication time (else
+    first fetched), then id. [] when the article has no story yet, None when there is no such article."""
+    found = connection.execute("SELECT story_id FROM articles WHERE id = %s", [article_id]).fetchone()
+    if found is None:
+        return None
+    if found[0] is None:
+        return []
+    with connection.cursor(row_factory=class_row(StoryArticle)) as cursor:
+        return cursor.execute(
+            "SELECT a.id, a.outlet, coalesce(s.name, a.outlet) AS outlet_name, a.published_at, a.fetched_at, a.title,"
+            " a.url, r.level AS un_level FROM articles AS a LEFT JOIN sources AS s ON s.outlet = a.outlet"
+            " LEFT JOIN article_relevance AS r ON r.article_id = a.id"
+            " WHERE a.story_id = %s ORDER BY coalesce(a.published_at, a.fetched_at), a.id",
+            [found[0]],
+        ).fetchall()

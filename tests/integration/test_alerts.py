@@ -35,9 +35,12 @@ PUBLISHED = datetime(2026, 11, 22, 6, 30, tzinfo=UTC)
 
 
 def un_article(n: int = 1, title: str = "安理会就乌克兰局势举行紧急会议", outlet: str = "bbc", **fields) -> Article:
+    """A UN article; another n is another story (newsmon.stories): its record number, 128 digits of its own,
+    outweighs the text they share."""
     defaults = dict(
         outlet=outlet, url=f"https://www.bbc.com/zhongwen/simp/world-{60000000 + n}", title=title,
-        paragraphs=["联合国安理会星期五举行紧急会议，讨论乌克兰局势。", "多国代表发言。"],
+        paragraphs=["联合国安理会星期五举行紧急会议，讨论乌克兰局势。", "多国代表发言。",
+                    f"会议记录编号{7 ** (150 + n)}。"],
         article_id=f"world-{60000000 + n}", published_at=PUBLISHED, parser="bbc.test",
     )
     return Article(**(defaults | fields))
@@ -78,6 +81,7 @@ def test_one_alert_per_article_and_channel_with_the_exact_payload(db):
             "attachments": [],
             "type": "info",
             "alert_key": "newsmon-alert-1",
+            "also_reported_by": [],  # its story's other articles (tests/integration/test_story_alerts.py)
         }
         assert deliver_pending(db, settings).sent == 0  # nothing twice
     with session(db) as s:
@@ -219,14 +223,17 @@ def test_two_overlapping_runs_send_each_alert_once(db):
     assert sum(r.sent for r in reports) == 6 and all(r.sent for r in reports)  # both runs did part of the work
 
 
-def test_a_revision_does_not_alert_again_but_another_outlet_does(db):
+def test_a_revision_does_not_alert_again_but_another_outlets_story_does(db):
     with WebhookReceiver() as receiver:
         settings = settings_for(Channel("hook", receiver.url, "text"))
         first = datetime.now(UTC)
         assert store(db, un_article(), settings, first) == "new"
         revised = un_article(paragraphs=["联合国安理会星期五举行紧急会议。", "会议未能通过决议。"])
         assert store(db, revised, settings, first + timedelta(minutes=5)) == "updated"
-        assert store(db, un_article(outlet="voa"), settings) == "new"  # the same story from a second outlet
+        # a story of its own (the same story joins the first's alert: tests/integration/test_story_alerts.py)
+        other = un_article(outlet="voa", title="联合国秘书长呼吁加沙停火",
+                           paragraphs=["联合国秘书长古特雷斯星期三呼吁立即停火。"])
+        assert store(db, other, settings) == "new"
         assert deliver_pending(db, settings).sent == 2
         assert [m["json"]["message"].splitlines()[1].split(" · ")[0] for m in receiver.received] == [
             "BBC News 中文", "美国之音 VOA 中文"
