@@ -95,6 +95,12 @@ def _parser() -> argparse.ArgumentParser:
     cmd.add_argument("article_id", type=int, metavar="ID")
     cmd.set_defaults(handler=cmd_show)
 
+    cmd = sub.add_parser("story", help="the articles of an article's story, first teller first")
+    cmd.add_argument("article_id", type=int, metavar="ID", help="any article of the story")
+    cmd.add_argument("--format", dest="fmt", choices=["table", "json"], default="table",
+                     help="a table for the terminal (default) or JSON lines")
+    cmd.set_defaults(handler=cmd_story)
+
     cmd = sub.add_parser("status", help="feed health and article counts")
     cmd.set_defaults(handler=cmd_status)
 
@@ -537,6 +543,28 @@ def cmd_show(args) -> int:
         print(f"newsmon show: no article {args.article_id}", file=sys.stderr)
         return 1
     print(reading.article_text(article), end="")
+    return 0
+
+
+def cmd_story(args) -> int:
+    import shutil
+
+    from newsmon import reading
+    from newsmon.storage.connect import connect
+    from newsmon.storage.search import story_articles
+
+    with connect() as connection:
+        story = story_articles(connection, args.article_id)
+    if story is None:
+        print(f"newsmon story: no article {args.article_id}", file=sys.stderr)
+        return 1
+    if not story:
+        print(f"newsmon story: the story of article {args.article_id} is {reading.NO_STORY_YET}", file=sys.stderr)
+        return 1
+    if args.fmt == "json":
+        print("\n".join(reading.json_lines(story)))
+    else:
+        print("\n".join(reading.story_lines(story, shutil.get_terminal_size().columns)))
     return 0
 
 

@@ -1,5 +1,6 @@
-"""What `newsmon search` and `newsmon show` print: search hits as a table, JSON lines or CSV, one article as a person
-reads it. Times are shown in the user's zone (the TZ environment variable, else the system's)."""
+"""What `newsmon search`, `story` and `show` print: search hits as a table, JSON lines or CSV, a story's articles as a
+table or JSON lines, one article as a person reads it. Times are shown in the user's zone (the TZ environment
+variable, else the system's)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,15 @@ import csv
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from newsmon.storage.search import Hit
+from newsmon.storage.search import Hit, StoryArticle
 
 _AGO = re.compile(r"(\d+)\s*([hdw])")
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
+NO_STORY_YET = "not assigned yet (new articles get one when stored, older ones from the maintenance)"
 CSV_COLUMNS = ("id", "published_at", "outlet", "outlet_name", "un_level", "title", "snippet", "url", "score")
 
 
@@ -57,15 +59,37 @@ def fit(text: str, width: int) -> str:
 def table_lines(hits: list[Hit], columns: int) -> Iterator[str]:
     """A header, then per hit a line of id, local time, outlet, UN level and title, its snippet and link beneath,
     each cut to the terminal's columns."""
-    outlet_width = min(18, max((display_width(hit.outlet_name) for hit in hits), default=6))
-    head = f"{'ID':>7}  {'TIME':16}  {fit('OUTLET', outlet_width)}  {'UN':7}  "
-    title_width = max(columns - len(head), 20)
-    yield head + "TITLE"
+    head, row = _table(hits, columns)
+    yield head
     for hit in hits:
-        yield (f"{hit.id:>7}  {local_time(hit.published_at or hit.fetched_at):16}  "
-               f"{fit(hit.outlet_name, outlet_width)}  {hit.un_level or '-':7}  {fit(hit.title, title_width)}").rstrip()
+        yield row(hit)
         yield " " * 9 + fit(hit.snippet, max(columns - 9, 20)).rstrip()
         yield " " * 9 + hit.url
+
+
+def story_lines(articles: list[StoryArticle], columns: int) -> Iterator[str]:
+    """`newsmon story`: a header, then per article, first teller first, a line of id, local time, outlet, UN level
+    and title cut to the terminal's columns, its link beneath."""
+    head, row = _table(articles, columns)
+    yield head
+    for article in articles:
+        yield row(article)
+        yield " " * 9 + article.url
+
+
+def _table(items: Sequence[Hit | StoryArticle], columns: int) -> tuple[str, Callable[[Hit | StoryArticle], str]]:
+    """The header of a table of articles, and the line of one: the outlet column as wide as the widest name (up to
+    18), the title the rest of the terminal's columns."""
+    outlet_width = min(18, max((display_width(item.outlet_name) for item in items), default=6))
+    head = f"{'ID':>7}  {'TIME':16}  {fit('OUTLET', outlet_width)}  {'UN':7}  "
+    title_width = max(columns - len(head), 20)
+
+    def row(item: Hit | StoryArticle) -> str:
+        return (f"{item.id:>7}  {local_time(item.published_at or item.fetched_at):16}  "
+                f"{fit(item.outlet_name, outlet_width)}  {item.un_level or '-':7}  {fit(item.title, title_width)}"
+                ).rstrip()
+
+    return head + "TITLE", row
 
 
 def hit_record(hit: Hit) -> dict[str, Any]:
@@ -82,9 +106,21 @@ def hit_record(hit: Hit) -> dict[str, Any]:
     }
 
 
-def json_lines(hits: Iterable[Hit]) -> Iterator[str]:
-    for hit in hits:
-        yield json.dumps(hit_record(hit), ensure_ascii=False)
+def story_record(article: StoryArticle) -> dict[str, Any]:
+    return {
+        "id": article.id,
+        "published_at": (article.published_at or article.fetched_at).isoformat(timespec="seconds"),
+        "outlet": article.outlet,
+        "outlet_name": article.outlet_name,
+        "un_level": article.un_level,
+        "title": article.title,
+        "url": article.url,
+    }
+
+
+def json_lines(items: Iterable[Hit | StoryArticle]) -> Iterator[str]:
+    for item in items:
+        yield json.dumps(hit_record(item) if isinstance(item, Hit) else story_record(item), ensure_ascii=False)
 
 
 def write_csv(hits: Iterable[Hit], out) -> None:
@@ -94,7 +130,8 @@ def write_csv(hits: Iterable[Hit], out) -> None:
 
 
 def article_text(article: dict[str, Any]) -> str:
-    """newsmon show: title, outlet, times, URL, UN level with its evidence, revisions, then the body's paragraphs."""
+    """newsmon show: title, outlet, times, URL, UN level with its evidence, its story, revisions, then the body's
+    paragraphs."""
     published, fetched, updated = article["published_at"], article["fetched_at"], article["updated_at"]
     lines = [
         article["title"],
@@ -120,6 +157,7 @@ def article_text(article: dict[str, Any]) -> str:
             if line not in quoted:
                 quoted.add(line)
                 lines.append(line)
+    lines.extend(story_summary(article["id"], article["story"]))
     revisions = article["revisions"]
     if revisions:
         replaced = ", ".join(local_time(revision["replaced_at"]) for revision in revisions)
@@ -130,3 +168,22 @@ def article_text(article: dict[str, Any]) -> str:
     for paragraph in article["paragraphs"]:
         lines.extend([paragraph, ""])
     return "\n".join(lines).rstrip() + "\n"
+
+
+def story_summary(article_id: int, story: list[StoryArticle]) -> list[str]:
+    """newsmon show's lines on an article's story: who told it first, then each other article of it (time, outlet,
+    id, title), first teller first."""
+    if not story:
+        return [f"story      {NO_STORY_YET}"]
+    others = [other for other in story if other.id != article_id]
+    if not others:
+        return ["story      told by this article alone so far"]
+    first = story[0]
+    told = "this article" if first.id == article_id else (
+        f"{first.outlet_name}, {local_time(first.published_at or first.fetched_at, zone_named=True)}")
+    lines = [f"story      first told by {told}; {len(others)} other article{'s' if len(others) != 1 else ''} "
+             f"(newsmon story {article_id}):"]
+    for other in others:
+        lines.append(f"           {local_time(other.published_at or other.fetched_at)}  {other.outlet_name}  "
+                     f"article {other.id}  {other.title}")
+    return lines
