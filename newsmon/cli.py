@@ -91,6 +91,20 @@ def _parser() -> argparse.ArgumentParser:
     cmd.add_argument("--json", dest="fmt", action="store_const", const="json", help="the same as --format json")
     cmd.set_defaults(handler=cmd_search)
 
+    cmd = sub.add_parser("export", help="stored articles as JSON lines, CSV or Parquet: the columns of v_articles")
+    cmd.add_argument("query", nargs="*", metavar="QUERY",
+                     help="only the articles newsmon search would find (all of them, no ranking); none: every one")
+    cmd.add_argument("--format", dest="fmt", choices=["jsonl", "csv", "parquet"], default="jsonl",
+                     help="JSON lines (default), CSV with a header, or Parquet (needs --output)")
+    cmd.add_argument("--output", "-o", type=Path, help="the file to write (default: standard output)")
+    cmd.add_argument("--since", type=_moment, help="published from: an age (12h, 7d, 2w) or a date (2026-11-01)")
+    cmd.add_argument("--until", type=_moment, help="published before: an age or a date")
+    cmd.add_argument("--outlet", help="only this outlet (its key: bbc, zaobao, ...)")
+    cmd.add_argument("--un", choices=["core", "mention"], help="UN relevance at least this (mention includes core)")
+    cmd.add_argument("--body", help='a UN body the relevance evidence names, e.g. "Security Council", WHO')
+    cmd.add_argument("--limit", type=_whole_number(1), help="at most this many, the newest (default: all)")
+    cmd.set_defaults(handler=cmd_export)
+
     cmd = sub.add_parser("show", help="one stored article as a person reads it (newsmon search shows the ids)")
     cmd.add_argument("article_id", type=int, metavar="ID")
     cmd.set_defaults(handler=cmd_show)
@@ -529,6 +543,31 @@ def cmd_search(args) -> int:
         print("\n".join(reading.table_lines(found, shutil.get_terminal_size().columns)))
     else:
         print(f"no article matches {query.text}", file=sys.stderr)
+    return 0
+
+
+def cmd_export(args) -> int:
+    import io
+
+    from newsmon import exports
+    from newsmon.search_text import QueryError, parse_query
+    from newsmon.storage.connect import connect
+    from newsmon.storage.exports import exported_articles
+
+    try:
+        exports.check_destination(args.fmt, args.output)
+        query = parse_query(" ".join(args.query)) if args.query else None
+    except (exports.ExportError, QueryError) as error:
+        print(f"newsmon export: {error}", file=sys.stderr)
+        return 2
+    if isinstance(sys.stdout, io.TextIOWrapper):  # UTF-8 whatever the locale; CSV's line ends as written
+        sys.stdout.reconfigure(encoding="utf-8", newline="")
+    with connect() as connection, exported_articles(connection, query, outlet=args.outlet, since=args.since,
+                                                    until=args.until, un=args.un, body=args.body,
+                                                    limit=args.limit) as (columns, batches):
+        written = exports.export(args.fmt, columns, batches, args.output, sys.stdout)
+    if args.output is not None:
+        print(f"{written} articles written to {args.output}", file=sys.stderr)
     return 0
 
 

@@ -72,6 +72,38 @@ def search_articles(
     ]
 
 
+def article_filter(
+    query: Query | None = None,
+    outlet: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    un: str | None = None,
+    body: str | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """What search and export select, as one SQL condition over `articles AS a LEFT JOIN article_relevance AS r`,
+    and its parameters: every token of the query, through the GIN index (its phrases are the caller's to check, with
+    the parameter "query"); the outlet key; published (else first fetched) from since, before until; UN level core,
+    or mention (core included); a UN body named in the relevance verdict (any case). TRUE when there is none."""
+    conditions = []
+    if query is not None:
+        conditions.append("a.search_vector @@ %(candidates)s::tsquery")
+    if outlet is not None:
+        conditions.append("a.outlet = %(outlet)s")
+    if since is not None:
+        conditions.append("coalesce(a.published_at, a.fetched_at) >= %(since)s")
+    if until is not None:
+        conditions.append("coalesce(a.published_at, a.fetched_at) < %(until)s")
+    if un is not None:
+        conditions.append("r.level = ANY(%(levels)s)")
+    if body is not None:
+        conditions.append("EXISTS (SELECT FROM jsonb_array_elements_text(r.bodies) AS named(body)"
+                          " WHERE lower(named.body) = lower(%(body)s))")
+    parameters = {"query": query.tsquery if query else None, "candidates": query.candidates if query else None,
+                  "outlet": outlet, "since": since, "until": until, "levels": UN_LEVELS.get(un or "", []),
+                  "body": body}
+    return " AND ".join(conditions) or "TRUE", parameters
+
+
 def search_statement(
     query: Query,
     outlet: str | None = None,
@@ -87,22 +119,11 @@ def search_statement(
     of the query (an exact index answer, no row read beyond its date and filters), the newest CANDIDATES of them
     (or limit, if more) are kept; only those are checked for the phrases and ranked, which reads each one's
     tsvector (香港 is in 15,000 articles of the corpus: ranking them all took 0.8 s)."""
-    conditions = ["a.search_vector @@ %(candidates)s::tsquery"]
-    if outlet is not None:
-        conditions.append("a.outlet = %(outlet)s")
-    if since is not None:
-        conditions.append("coalesce(a.published_at, a.fetched_at) >= %(since)s")
-    if until is not None:
-        conditions.append("coalesce(a.published_at, a.fetched_at) < %(until)s")
-    if un is not None:
-        conditions.append("r.level = ANY(%(levels)s)")
-    if body is not None:
-        conditions.append("EXISTS (SELECT FROM jsonb_array_elements_text(r.bodies) AS named(body)"
-                          " WHERE lower(named.body) = lower(%(body)s))")
+    condition, parameters = article_filter(query, outlet, since, until, un, body)
     statement = (
         "WITH newest AS MATERIALIZED (SELECT a.id FROM articles AS a"
         " LEFT JOIN article_relevance AS r ON r.article_id = a.id"
-        f" WHERE {' AND '.join(conditions)}"
+        f" WHERE {condition}"
         " ORDER BY coalesce(a.published_at, a.fetched_at) DESC, a.id DESC LIMIT %(window)s)"
         " SELECT a.id, a.outlet, coalesce(s.name, a.outlet), a.published_at, a.fetched_at, a.title, a.url, r.level,"
         f" {_SCORE} AS score, a.body"
@@ -112,9 +133,7 @@ def search_statement(
         # checking the phrase in every article with the tokens (3,000 tsvectors read for 联合国)
         " WHERE ts_match_vq(a.search_vector, q.query) ORDER BY score DESC, a.id DESC LIMIT %(limit)s"
     )
-    return statement, {"query": query.tsquery, "candidates": query.candidates, "outlet": outlet, "since": since,
-                       "until": until, "levels": UN_LEVELS.get(un or "", []), "body": body, "limit": limit,
-                       "window": max(CANDIDATES, limit)}
+    return statement, parameters | {"limit": limit, "window": max(CANDIDATES, limit)}
 
 
 def article_for_reading(connection: psycopg.Connection, article_id: int) -> dict[str, Any] | None:
