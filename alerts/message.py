@@ -1,5 +1,6 @@
 """Alert text: title, outlet name, published time in the channel's zone, level and bodies, the article's newsmon id
-(for `newsmon un explain ID`), one evidence sentence, link, and the alert's key.
+(for `newsmon un explain ID`), one evidence sentence, link, the other articles of its story ("Also reported by":
+outlet name, time, link), and the alert's key.
 
 Titles and evidence come from the outlets and are made inert for the channel's format, the message's title as much as
 its body, so a hostile title cannot add markup, links or mentions to the message: Markdown escapes only what CommonMark
