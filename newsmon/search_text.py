@@ -14,15 +14,15 @@ limit, 16,383: text beyond that is not indexed (news articles are far shorter)."
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 from operator import add
-from typing import Any
 
 import opencc
+
+from newsmon.model import nfkc
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 # a run of Han characters | a run of other letters or digits | what breaks a phrase (not spaces or tabs)
@@ -39,7 +39,7 @@ _T2S = opencc.OpenCC("t2s")
 
 def normalise(text: str) -> str:
     """Simplified script, compatibility forms folded, lower case: 聯合國ＵＮ -> 联合国un."""
-    return _T2S.convert(unicodedata.normalize("NFKC", text)).lower()
+    return _T2S.convert(nfkc(text)).lower()
 
 
 @lru_cache(maxsize=4096)
@@ -51,18 +51,19 @@ def tokens(normalised: str, start: int = 1) -> list[tuple[str, int]]:
     """(token, position) of normalised text from position start; a separator other than spaces and tabs (punctuation,
     a line break) leaves a one-position gap."""
     found: list[tuple[str, int]] = []
-    _entries(normalised, start, lambda token, position: (token, position), found)
+    for han, word, position in _pieces(normalised, start):
+        if han:
+            found.extend(zip(map(add, han, han[1:]), range(position, position + len(han) - 1), strict=False))
+        else:
+            found.append((word, position))
     return found
 
 
-_ENTRY = {weight: f"{{}}:{{}}{weight}".format for weight in "AB"}  # a tsvector entry: token:positionWEIGHT
-
-
-def _entries(normalised: str, start: int, entry: Callable[[str, int], Any], out: list) -> int:
-    """Append entry(token, position) of each token of normalised text to out (see tokens); return the last token's
-    position (start - 1 if none). Builds the entries straight from the pieces, no tuple per token: the search vector
-    is made for every article stored."""
-    position, last, broken = start, start - 1, False
+def _pieces(normalised: str, start: int) -> Iterator[tuple[str, str, int]]:
+    """(han, "", position) for a run of two or more Han characters, whose pairs take the positions from position on,
+    and ("", word, position) for any other token (a lone Han character, a run of letters or digits); cut so that no
+    position passes MAX_POSITION."""
+    position, broken = start, False
     for han, word in _PIECE.findall(normalised):
         if not (han or word):
             broken = True
@@ -70,19 +71,32 @@ def _entries(normalised: str, start: int, entry: Callable[[str, int], Any], out:
         if broken:
             position += 1
             broken = False
+        if position > MAX_POSITION:
+            return
         if len(han) > 1:
-            pairs = min(len(han) - 1, MAX_POSITION + 1 - position)
-            out.extend(map(entry, map(add, han[:pairs], han[1:pairs + 1]), range(position, position + pairs)))
-            last = position + pairs - 1 if pairs > 0 else last
+            yield han[:MAX_POSITION - position + 2], "", position
             position += len(han) - 1
         else:
-            token = han or word
-            if len(token) <= LONGEST_WORD and position <= MAX_POSITION:
-                out.append(entry(token, position))
-                last = position
+            if len(han or word) <= LONGEST_WORD:
+                yield "", han or word, position
             position += 1
-        if position > MAX_POSITION:
-            break
+
+
+# ":{position}{weight}" for every position, made once: an article's tsvector literal is its tokens joined to these
+_SUFFIXES = {weight: [f":{position}{weight}" for position in range(MAX_POSITION + 1)] for weight in "AB"}
+
+
+def _entries(normalised: str, start: int, weight: str, out: list[str]) -> int:
+    """Append the tsvector entries (token:positionWEIGHT) of normalised text to out; return the last token's position
+    (start - 1 if none). String concatenation in C over the pieces: the search vector is made for every article."""
+    suffixes, last = _SUFFIXES[weight], start - 1
+    for han, word, position in _pieces(normalised, start):
+        if han:
+            last = position + len(han) - 2
+            out.extend(map(add, map(add, han, han[1:]), suffixes[position:last + 1]))
+        else:
+            out.append(word + suffixes[position])
+            last = position
     return last
 
 
@@ -94,8 +108,8 @@ def search_vector(title: str, body: str) -> str:
 def normalised_search_vector(title: str, body: str) -> str:
     """search_vector of a title and body already normalised (normalise), for a caller that needs them for more."""
     entries: list[str] = []
-    last = _entries(title, 1, _ENTRY["A"], entries)
-    _entries(body, max(last, 0) + TITLE_GAP, _ENTRY["B"], entries)
+    last = _entries(title, 1, "A", entries)
+    _entries(body, last + TITLE_GAP, "B", entries)
     return " ".join(entries)
 
 

@@ -141,15 +141,14 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
 
 # Full-width Latin letters and digits (ＷＨＯ, １５４０) and the ideographic space, folded one to one: the only
 # compatibility forms names and symbols come in, so spans keep their positions (full NFKC would also fold "，").
-_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+# Replaced match by match: str.translate looks up every character of the text, five times slower on Chinese.
+_FULL_WIDTH = {chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)} | {"\u3000": " "}
 _HAS_FULL_WIDTH = re.compile("[\uff01-\uff5e\u3000]")
 
 
 def normalise(text: str) -> str:
     """Simplified characters, full-width ASCII folded; the same length as the input where it can be."""
-    if _HAS_FULL_WIDTH.search(text):
-        text = text.translate(_FULL_WIDTH)
-    return _T2S.convert(text)
+    return _T2S.convert(_HAS_FULL_WIDTH.sub(lambda match: _FULL_WIDTH[match[0]], text))
 
 
 def classify(title: str, paragraphs: list[str], lexicon: Lexicon | None = None) -> Relevance:

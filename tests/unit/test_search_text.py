@@ -107,3 +107,14 @@ def test_since_and_until_take_an_age_or_a_date():
     assert moment("2026-11-01").tzinfo is not None  # the user's zone
     with pytest.raises(ValueError, match="give an age"):
         moment("last week")
+
+
+def test_the_fast_nfkc_equals_unicodedata_on_every_kind_of_compatibility_character():
+    import unicodedata
+
+    from newsmon.model import nfkc
+
+    samples = ["联合国，ＵＮ　安理会……", "ﬁle ①②", "Ａ\u0301", "㍿ ｶﾀｶﾅ", "plain ascii", "", "\u3000\uff01\uff5e"]
+    samples.append("".join(chr(code) for code in range(0x2000, 0x3100)))
+    for text in samples:
+        assert nfkc(text) == unicodedata.normalize("NFKC", text), text
