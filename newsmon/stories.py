@@ -69,8 +69,12 @@ def _mix(x: np.ndarray) -> np.ndarray:
 
 def shingles(normalised: str) -> np.ndarray:
     """The sorted distinct 64-bit hashes of the text's character SHINGLE-grams (the whole text if shorter)."""
-    if not normalised:
-        return _EMPTY
+    return np.unique(_shingle_hashes(normalised)) if normalised else _EMPTY
+
+
+def _shingle_hashes(normalised: str) -> np.ndarray:
+    """The hash of the SHINGLE-gram at each position of a non-empty text, in order (one of the whole text if
+    shorter)."""
     codes = np.frombuffer(normalised.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     width = min(SHINGLE, len(codes))
     count = len(codes) - width + 1
@@ -78,14 +82,16 @@ def shingles(normalised: str) -> np.ndarray:
     with np.errstate(over="ignore"):
         for offset in range(width):
             rolled = rolled * _SHINGLE_BASE + codes[offset : offset + count]
-        return np.unique(_mix(rolled))
+        return _mix(rolled)
 
 
 def _minhash(hashes: np.ndarray, rows: slice) -> np.ndarray:
     if not len(hashes):
         return np.full(rows.stop - rows.start, np.iinfo(np.uint64).max, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        return (_A[rows] * hashes[None, :] + _B[rows]).min(axis=1)
+        values = np.multiply(_A[rows], hashes[None, :])
+        values += _B[rows]  # in place: one array of permutations x shingles instead of two
+        return values.min(axis=1)
 
 
 @dataclass(frozen=True, eq=False)
@@ -118,11 +124,18 @@ def search_normal_signature(title: str, body: str, *, outlet: str = "", url: str
                             published_at: datetime | None = None) -> Signature:
     """signature() of a title and body already in search's normal form (search_text.normalise), which the caller
     needs for the search vector too: normalising is a third of the cost."""
-    normal_body = _NOT_WORD.sub("", body)
-    text = shingles(_NOT_WORD.sub("", title) + normal_body)
-    lead = shingles(normal_body[:LEAD_CHARS])
+    normal_title, normal_body = _NOT_WORD.sub("", title), _NOT_WORD.sub("", body)
+    if len(normal_body) >= LEAD_CHARS:  # the lead's and the opening's shingles are the text's, from the body's start
+        hashes = _shingle_hashes(normal_title + normal_body)
+        start = len(normal_title)
+        text = np.unique(hashes)
+        lead = np.unique(hashes[start : start + LEAD_CHARS - SHINGLE + 1])
+        opening = np.unique(hashes[start : start + OPENING_CHARS - SHINGLE + 1])
+    else:
+        text, lead = shingles(normal_title + normal_body), shingles(normal_body)
+        opening = lead
     return Signature(
-        text, lead, shingles(normal_body[:OPENING_CHARS]),
+        text, lead, opening,
         _minhash(text, slice(0, PERMUTATIONS)),
         _minhash(lead, slice(PERMUTATIONS, PERMUTATIONS + LEAD_PERMUTATIONS)),
         outlet, url, published_at,
