@@ -80,8 +80,9 @@ class Generic(OutletParser, register=False):
     name = "generic"
     zone = ZoneInfo("UTC")
     article_id_pattern = re.compile(r"(?!x)x")  # no outlet id: dedup falls back to the canonical URL
-    layouts = (Layout("V1"),)
-    page_layouts = (Layout("V1_page"),)
+    # V2: a related gallery (相关图集) is dropped; the maintenance re-parses what V1 cut
+    layouts = (Layout("V2"),)
+    page_layouts = (Layout("V2_page"),)
 
     def __init__(self, outlet: Outlet):
         self.outlet = outlet
@@ -112,6 +113,9 @@ def headline_list(markup: str | bytes) -> list[str]:
     return [text for li in root.iter("li") if (text := h.text_of(li))]
 
 
+_GALLERY_HEADING = re.compile(r"\s*(相关图集|相關圖集)")
+
+
 def drop_noise(root: html.HtmlElement) -> None:
     for element in list(root.iter(*NOISE_TAGS)):
         if element.getparent() is not None:
@@ -127,6 +131,12 @@ def drop_noise(root: html.HtmlElement) -> None:
             parent.drop_tree()  # <div><small>caption</small></div>, how feed mirrors caption images
         elif element.tag in ("i", "em") and _sole_text(element) and _DATE_IN_META.search(element.text_content()):
             parent.drop_tree()  # <div><i>BYLINE<br>2020-11-11 12:36:21</i></div>, a mirror's meta line
+    for heading in list(root.iter("h2", "h3", "h4")):
+        # 相关图集：... and the gallery after it (DW): another post's captions, which made two articles one story
+        if heading.getparent() is not None and _GALLERY_HEADING.match(h.text_of(heading)):
+            while (picture := heading.getnext()) is not None and picture.tag == "div":  # a div a picture
+                picture.drop_tree()
+            heading.drop_tree()
     drop_link_lists(root)
 
 

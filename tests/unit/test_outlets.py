@@ -47,5 +47,5 @@ def test_hosts_match_subdomains_and_unknown_hosts_get_a_slug_key():
 def test_outlets_without_a_dedicated_parser_get_the_generic_one_speaking_for_them():
     parser = parser_for("rfi")
     article = parser.from_archive(post("author: 法广", url="https://www.rfi.fr/cn/1"))
-    assert (article.outlet, article.parser) == ("rfi", "generic.V1")
+    assert (article.outlet, article.parser) == ("rfi", "generic.V2")
     assert parser_for("bbc").key == "bbc"

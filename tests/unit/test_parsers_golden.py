@@ -2,7 +2,7 @@
 that keep the golden set honest: every layout has a golden case, and the layouts that only synthetic input covers
 are the ones listed here.
 
-The generic parser (parsers/generic.py, `generic.V1`) is not covered here: it has no layouts to select among, and its
+The generic parser (parsers/generic.py, `generic.V2`) is not covered here: it has no layouts to select among, and its
 gold set is tests/generic_gold/ (tests/unit/test_generic.py).
 """
 
