@@ -562,10 +562,14 @@ def cmd_export(args) -> int:
         return 2
     if isinstance(sys.stdout, io.TextIOWrapper):  # UTF-8 whatever the locale; CSV's line ends as written
         sys.stdout.reconfigure(encoding="utf-8", newline="")
-    with connect() as connection, exported_articles(connection, query, outlet=args.outlet, since=args.since,
-                                                    until=args.until, un=args.un, body=args.body,
-                                                    limit=args.limit) as (columns, batches):
-        written = exports.export(args.fmt, columns, batches, args.output, sys.stdout)
+    try:
+        with connect() as connection, exported_articles(connection, query, outlet=args.outlet, since=args.since,
+                                                        until=args.until, un=args.un, body=args.body,
+                                                        limit=args.limit) as (columns, batches):
+            written = exports.export(args.fmt, columns, batches, args.output, sys.stdout)
+    except BrokenPipeError:  # the reader had enough (| head): stop quietly, nothing left to write to
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     if args.output is not None:
         print(f"{written} articles written to {args.output}", file=sys.stderr)
     return 0
