@@ -53,6 +53,7 @@ _A = _rng.integers(1, 2**62, size=(PERMUTATIONS + LEAD_PERMUTATIONS, 1), dtype=n
 _B = _rng.integers(0, 2**62, size=(PERMUTATIONS + LEAD_PERMUTATIONS, 1), dtype=np.uint64)
 _SHINGLE_BASE = np.uint64(1_000_003)  # a prime above every code point
 _EMPTY = np.empty(0, dtype=np.uint64)
+MINHASH_COLUMNS = 1024
 
 
 def normalise(text: str) -> str:
@@ -86,12 +87,15 @@ def _shingle_hashes(normalised: str) -> np.ndarray:
 
 
 def _minhash(hashes: np.ndarray, rows: slice) -> np.ndarray:
-    if not len(hashes):
-        return np.full(rows.stop - rows.start, np.iinfo(np.uint64).max, dtype=np.uint64)
+    """The minimum of each permutation over the hashes, MINHASH_COLUMNS at a time: a permutations x columns array
+    stays in the CPU's cache, and a huge post costs no more memory than a short one."""
+    lowest = np.full(rows.stop - rows.start, np.iinfo(np.uint64).max, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        values = np.multiply(_A[rows], hashes[None, :])
-        values += _B[rows]  # in place: one array of permutations x shingles instead of two
-        return values.min(axis=1)
+        for start in range(0, len(hashes), MINHASH_COLUMNS):
+            values = np.multiply(_A[rows], hashes[None, start : start + MINHASH_COLUMNS])
+            values += _B[rows]  # in place: one array of permutations x columns instead of two
+            np.minimum(lowest, values.min(axis=1), out=lowest)
+    return lowest
 
 
 @dataclass(frozen=True, eq=False)
