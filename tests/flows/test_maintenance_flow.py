@@ -79,7 +79,8 @@ def test_the_maintenance_flow_and_its_dry_run_from_the_cli(prefect_harness, db, 
 
     assert main(["maintenance"]) == 0
     out = capsys.readouterr().out
-    assert out.rstrip().endswith("rescore 0, reparse 0, assign-stories 0, refresh-feed-health 0, prune 0, prune-flow-runs 0")
+    assert out.rstrip().endswith(
+        "rescore 0, reparse 0, assign-stories 0, refresh-feed-health 0, prune 0, prune-flow-runs 0")
     with db.connect() as connection:  # the registry's feeds, given their rows by the health refresh
         assert connection.exec_driver_sql("SELECT count(*) FROM feeds").scalar_one() == 5
     with get_client(sync_client=True) as client:
