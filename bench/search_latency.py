@@ -42,13 +42,12 @@ def percentile(values: list[float], share: float) -> float:
 
 def database_ms(connection, words: list[str], runs: int) -> tuple[float, int]:
     """The best execution time of the query's statement in the database (ms), and how many rows it returned."""
-    from newsmon.cli import _parser
+    from newsmon.cli import _article_filter, _parser
     from newsmon.search_text import parse_query
     from newsmon.storage.search import INDEX_ONLY, search_statement
 
     args = _parser().parse_args(["search", *words])
-    statement, parameters = search_statement(parse_query(" ".join(args.query)), args.outlet, args.since, args.until,
-                                             args.un, args.body, args.limit)
+    statement, parameters = search_statement(parse_query(" ".join(args.query)), _article_filter(args), args.limit)
     best, rows = float("inf"), 0
     connection.execute(INDEX_ONLY)
     for _ in range(runs):

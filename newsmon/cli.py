@@ -80,11 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     cmd = sub.add_parser("search", help="find stored articles: Chinese (simplified or traditional) and English words")
     cmd.add_argument("query", nargs="+", metavar="QUERY",
                      help='words, all of which must occur; "quoted words" as a phrase; 聯合國 finds 联合国 too')
-    cmd.add_argument("--since", type=_moment, help="published from: an age (12h, 7d, 2w) or a date (2026-11-01)")
-    cmd.add_argument("--until", type=_moment, help="published before: an age or a date")
-    cmd.add_argument("--outlet", help="only this outlet (its key: bbc, zaobao, ...)")
-    cmd.add_argument("--un", choices=["core", "mention"], help="UN relevance at least this (mention includes core)")
-    cmd.add_argument("--body", help='a UN body the relevance evidence names, e.g. "Security Council", WHO')
+    _add_filter_arguments(cmd)
     cmd.add_argument("--limit", type=_whole_number(1), default=20)
     cmd.add_argument("--format", dest="fmt", choices=["table", "json", "csv"], default="table",
                      help="a table for the terminal (default), JSON lines, or CSV with a header")
@@ -97,11 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     cmd.add_argument("--format", dest="fmt", choices=["jsonl", "csv", "parquet"], default="jsonl",
                      help="JSON lines (default), CSV with a header, or Parquet (needs --output)")
     cmd.add_argument("--output", "-o", type=Path, help="the file to write (default: standard output)")
-    cmd.add_argument("--since", type=_moment, help="published from: an age (12h, 7d, 2w) or a date (2026-11-01)")
-    cmd.add_argument("--until", type=_moment, help="published before: an age or a date")
-    cmd.add_argument("--outlet", help="only this outlet (its key: bbc, zaobao, ...)")
-    cmd.add_argument("--un", choices=["core", "mention"], help="UN relevance at least this (mention includes core)")
-    cmd.add_argument("--body", help='a UN body the relevance evidence names, e.g. "Security Council", WHO')
+    _add_filter_arguments(cmd)
     cmd.add_argument("--limit", type=_whole_number(1), help="at most this many, the newest (default: all)")
     cmd.set_defaults(handler=cmd_export)
 
@@ -533,8 +525,7 @@ def cmd_search(args) -> int:
         print(f"newsmon search: {error}", file=sys.stderr)
         return 2
     with connect() as connection:
-        found = search_articles(connection, query, outlet=args.outlet, since=args.since, until=args.until,
-                                un=args.un, body=args.body, limit=args.limit)
+        found = search_articles(connection, query, _article_filter(args), args.limit)
     if args.fmt == "json":
         print("\n".join(reading.json_lines(found)) if found else "", end="\n" if found else "")
     elif args.fmt == "csv":
@@ -563,9 +554,8 @@ def cmd_export(args) -> int:
     if isinstance(sys.stdout, io.TextIOWrapper):  # UTF-8 whatever the locale; CSV's line ends as written
         sys.stdout.reconfigure(encoding="utf-8", newline="")
     try:
-        with connect() as connection, exported_articles(connection, query, outlet=args.outlet, since=args.since,
-                                                        until=args.until, un=args.un, body=args.body,
-                                                        limit=args.limit) as (columns, batches):
+        with connect() as connection, exported_articles(connection, query, _article_filter(args),
+                                                        args.limit) as (columns, batches):
             written = exports.export(args.fmt, columns, batches, args.output, sys.stdout)
     except BrokenPipeError:  # the reader had enough (| head): stop quietly, nothing left to write to
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -609,6 +599,22 @@ def cmd_story(args) -> int:
     else:
         print("\n".join(reading.story_lines(story, shutil.get_terminal_size().columns)))
     return 0
+
+
+def _add_filter_arguments(cmd: argparse.ArgumentParser) -> None:
+    """The options of newsmon search and export that choose articles (_article_filter reads them)."""
+    cmd.add_argument("--since", type=_moment, help="published from: an age (12h, 7d, 2w) or a date (2026-11-01)")
+    cmd.add_argument("--until", type=_moment, help="published before: an age or a date")
+    cmd.add_argument("--outlet", help="only this outlet (its key: bbc, zaobao, ...)")
+    cmd.add_argument("--un", choices=["core", "mention"], help="UN relevance at least this (mention includes core)")
+    cmd.add_argument("--body", help='a UN body the relevance evidence names, e.g. "Security Council", WHO')
+
+
+def _article_filter(args):
+    """The ArticleFilter of newsmon search's or export's options (_add_filter_arguments)."""
+    from newsmon.storage.search import ArticleFilter
+
+    return ArticleFilter(outlet=args.outlet, since=args.since, until=args.until, un=args.un, body=args.body)
 
 
 def _moment(text: str):

@@ -1,35 +1,28 @@
 """The rows `newsmon export` writes: v_articles (migration 0010), selected like search selects (storage/search.py
-article_filter), newest first, streamed in batches from a server-side cursor so that the whole corpus never sits in
+ArticleFilter), newest first, streamed in batches from a server-side cursor so that the whole corpus never sits in
 memory."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Any
 
 import psycopg
 
 from newsmon.search_text import Query
-from newsmon.storage.search import INDEX_ONLY, article_filter
+from newsmon.storage.search import EVERY_ARTICLE, INDEX_ONLY, ArticleFilter
 
 BATCH_ROWS = 1_000  # rows fetched at a time: a few MB of article text
 
 
 def export_statement(
-    query: Query | None = None,
-    outlet: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    un: str | None = None,
-    body: str | None = None,
-    limit: int | None = None,
+    query: Query | None = None, filters: ArticleFilter = EVERY_ARTICLE, limit: int | None = None
 ) -> tuple[str, dict[str, Any]]:
     """The SQL of exported_articles and its parameters. Without a query every article the filters let through,
     with one every article search would find (every phrase in it: no candidate window, no ranking); newest first by
     published (else first fetched) time, at most limit of them (None: all)."""
-    condition, parameters = article_filter(query, outlet, since, until, un, body)
+    condition, parameters = filters.condition(query)
     if query is not None:
         condition += " AND ts_match_vq(a.search_vector, %(query)s::tsquery)"
     statement = (
@@ -45,16 +38,12 @@ def export_statement(
 def exported_articles(
     connection: psycopg.Connection,
     query: Query | None = None,
-    outlet: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    un: str | None = None,
-    body: str | None = None,
+    filters: ArticleFilter = EVERY_ARTICLE,
     limit: int | None = None,
 ) -> Iterator[tuple[list[str], Iterator[list[tuple]]]]:
     """v_articles' column names and its selected rows (export_statement) in batches of BATCH_ROWS, times in UTC.
     One transaction and one server-side cursor for the block: the batches are fetched as they are consumed."""
-    statement, parameters = export_statement(query, outlet, since, until, un, body, limit)
+    statement, parameters = export_statement(query, filters, limit)
     with connection.transaction():
         connection.execute("SET LOCAL TimeZone = 'UTC'")
         if query is not None:

@@ -4,6 +4,7 @@ second."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -33,6 +34,11 @@ _SCORE = ("ts_rank_cd(a.search_vector, q.query) * 30"
 INDEX_ONLY = "SET LOCAL enable_seqscan = off"
 CANDIDATES = 500  # the newest articles with every token of a query that are ranked (search_statement)
 UN_LEVELS = {"core": ["core"], "mention": ["core", "mention"]}  # --un mention: at least a mention
+# An article as a list shows it (StoryArticle's fields, the first of Hit's), over _WITH_OUTLET_AND_RELEVANCE's names
+_LISTED_COLUMNS = ("a.id, a.outlet, coalesce(s.name, a.outlet) AS outlet_name, a.published_at, a.fetched_at, a.title,"
+                   " a.url, r.level AS un_level")
+_WITH_OUTLET_AND_RELEVANCE = ("articles AS a LEFT JOIN sources AS s ON s.outlet = a.outlet"
+                              " LEFT JOIN article_relevance AS r ON r.article_id = a.id")
 
 
 class Hit(NamedTuple):
@@ -48,22 +54,52 @@ class Hit(NamedTuple):
     snippet: str  # of the body, the first match marked [like this]
 
 
+@dataclass(frozen=True)
+class ArticleFilter:
+    """Which articles search and export select: the outlet key; published (else first fetched) from since, before
+    until; UN level core, or mention (core included); a UN body named in the relevance verdict (any case). None: any."""
+
+    outlet: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    un: str | None = None
+    body: str | None = None
+
+    def condition(self, query: Query | None = None) -> tuple[str, dict[str, Any]]:
+        """The filter and every token of the query (through the GIN index; its phrases are the caller's to check,
+        with the parameter "query") as one SQL condition over `articles AS a LEFT JOIN article_relevance AS r`, and
+        its parameters. TRUE when there is none."""
+        conditions = []
+        if query is not None:
+            conditions.append("a.search_vector @@ %(candidates)s::tsquery")
+        if self.outlet is not None:
+            conditions.append("a.outlet = %(outlet)s")
+        if self.since is not None:
+            conditions.append("coalesce(a.published_at, a.fetched_at) >= %(since)s")
+        if self.until is not None:
+            conditions.append("coalesce(a.published_at, a.fetched_at) < %(until)s")
+        if self.un is not None:
+            conditions.append("r.level = ANY(%(levels)s)")
+        if self.body is not None:
+            conditions.append("EXISTS (SELECT FROM jsonb_array_elements_text(r.bodies) AS named(body)"
+                              " WHERE lower(named.body) = lower(%(body)s))")
+        parameters = {"query": query.tsquery if query else None, "candidates": query.candidates if query else None,
+                      "outlet": self.outlet, "since": self.since, "until": self.until,
+                      "levels": UN_LEVELS.get(self.un or "", []), "body": self.body}
+        return " AND ".join(conditions) or "TRUE", parameters
+
+
+EVERY_ARTICLE = ArticleFilter()
+
+
 def search_articles(
-    connection: psycopg.Connection,
-    query: str | Query,
-    outlet: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    un: str | None = None,
-    body: str | None = None,
-    limit: int = 20,
+    connection: psycopg.Connection, query: str | Query, filters: ArticleFilter = EVERY_ARTICLE, limit: int = 20
 ) -> list[Hit]:
     """Articles matching the query (newsmon.search_text.parse_query: every word, simplified or traditional, any
-    case), best first by relevance and recency, with a snippet. Filters: the outlet key; published (else first
-    fetched) from since, before until; UN level core, or mention (core included); a UN body named in the relevance
-    verdict (any case). One GIN index lookup on articles.search_vector."""
+    case) that the filters let through, best first by relevance and recency, with a snippet. One GIN index lookup on
+    articles.search_vector."""
     parsed = parse_query(query) if isinstance(query, str) else query
-    statement, parameters = search_statement(parsed, outlet, since, until, un, body, limit)
+    statement, parameters = search_statement(parsed, filters, limit)
     connection.execute(INDEX_ONLY)
     return [
         Hit(id, outlet, name, published_at, fetched_at, title, url, level, score, snippet(text, parsed.phrases))
@@ -72,46 +108,8 @@ def search_articles(
     ]
 
 
-def article_filter(
-    query: Query | None = None,
-    outlet: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    un: str | None = None,
-    body: str | None = None,
-) -> tuple[str, dict[str, Any]]:
-    """What search and export select, as one SQL condition over `articles AS a LEFT JOIN article_relevance AS r`,
-    and its parameters: every token of the query, through the GIN index (its phrases are the caller's to check, with
-    the parameter "query"); the outlet key; published (else first fetched) from since, before until; UN level core,
-    or mention (core included); a UN body named in the relevance verdict (any case). TRUE when there is none."""
-    conditions = []
-    if query is not None:
-        conditions.append("a.search_vector @@ %(candidates)s::tsquery")
-    if outlet is not None:
-        conditions.append("a.outlet = %(outlet)s")
-    if since is not None:
-        conditions.append("coalesce(a.published_at, a.fetched_at) >= %(since)s")
-    if until is not None:
-        conditions.append("coalesce(a.published_at, a.fetched_at) < %(until)s")
-    if un is not None:
-        conditions.append("r.level = ANY(%(levels)s)")
-    if body is not None:
-        conditions.append("EXISTS (SELECT FROM jsonb_array_elements_text(r.bodies) AS named(body)"
-                          " WHERE lower(named.body) = lower(%(body)s))")
-    parameters = {"query": query.tsquery if query else None, "candidates": query.candidates if query else None,
-                  "outlet": outlet, "since": since, "until": until, "levels": UN_LEVELS.get(un or "", []),
-                  "body": body}
-    return " AND ".join(conditions) or "TRUE", parameters
-
-
 def search_statement(
-    query: Query,
-    outlet: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    un: str | None = None,
-    body: str | None = None,
-    limit: int = 20,
+    query: Query, filters: ArticleFilter = EVERY_ARTICLE, limit: int = 20
 ) -> tuple[str, dict[str, Any]]:
     """The SQL of search_articles and its parameters (bench/search_latency.py times it inside the database).
 
@@ -119,14 +117,13 @@ def search_statement(
     of the query (an exact index answer, no row read beyond its date and filters), the newest CANDIDATES of them
     (or limit, if more) are kept; only those are checked for the phrases and ranked, which reads each one's
     tsvector (香港 is in 15,000 articles of the corpus: ranking them all took 0.8 s)."""
-    condition, parameters = article_filter(query, outlet, since, until, un, body)
+    condition, parameters = filters.condition(query)
     statement = (
         "WITH newest AS MATERIALIZED (SELECT a.id FROM articles AS a"
         " LEFT JOIN article_relevance AS r ON r.article_id = a.id"
         f" WHERE {condition}"
         " ORDER BY coalesce(a.published_at, a.fetched_at) DESC, a.id DESC LIMIT %(window)s)"
-        " SELECT a.id, a.outlet, coalesce(s.name, a.outlet), a.published_at, a.fetched_at, a.title, a.url, r.level,"
-        f" {_SCORE} AS score, a.body"
+        f" SELECT {_LISTED_COLUMNS}, {_SCORE} AS score, a.body"
         " FROM newest JOIN articles AS a ON a.id = newest.id CROSS JOIN (SELECT %(query)s::tsquery AS query) AS q"
         " LEFT JOIN sources AS s ON s.outlet = a.outlet LEFT JOIN article_relevance AS r ON r.article_id = a.id"
         # @@ by its function's name: the index cannot serve it, so the planner checks the few candidates instead of
@@ -142,11 +139,9 @@ def article_for_reading(connection: psycopg.Connection, article_id: int) -> dict
     (story_articles: [] when it has none yet)."""
     with connection.cursor(row_factory=dict_row) as cursor:
         article = cursor.execute(
-            "SELECT a.id, a.outlet, coalesce(s.name, a.outlet) AS outlet_name, s.time_zone AS outlet_zone, a.title,"
-            " a.url, a.paragraphs, a.authors, a.published_at, a.published_raw, a.fetched_at, a.updated_at,"
-            " a.revision_count, r.level AS un_level, r.bodies AS un_bodies, r.evidence AS un_evidence"
-            " FROM articles AS a LEFT JOIN sources AS s ON s.outlet = a.outlet"
-            " LEFT JOIN article_relevance AS r ON r.article_id = a.id WHERE a.id = %s",
+            f"SELECT {_LISTED_COLUMNS}, s.time_zone AS outlet_zone, a.paragraphs, a.authors, a.published_raw,"
+            " a.updated_at, a.revision_count, r.bodies AS un_bodies, r.evidence AS un_evidence"
+            f" FROM {_WITH_OUTLET_AND_RELEVANCE} WHERE a.id = %s",
             [article_id],
         ).fetchone()
         if article is None:
@@ -180,9 +175,7 @@ def story_articles(connection: psycopg.Connection, article_id: int) -> list[Stor
         return []
     with connection.cursor(row_factory=class_row(StoryArticle)) as cursor:
         return cursor.execute(
-            "SELECT a.id, a.outlet, coalesce(s.name, a.outlet) AS outlet_name, a.published_at, a.fetched_at, a.title,"
-            " a.url, r.level AS un_level FROM articles AS a LEFT JOIN sources AS s ON s.outlet = a.outlet"
-            " LEFT JOIN article_relevance AS r ON r.article_id = a.id"
+            f"SELECT {_LISTED_COLUMNS} FROM {_WITH_OUTLET_AND_RELEVANCE}"
             " WHERE a.story_id = %s ORDER BY coalesce(a.published_at, a.fetched_at), a.id",
             [found[0]],
         ).fetchall()

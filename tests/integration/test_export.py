@@ -21,7 +21,7 @@ from newsmon.search_text import parse_query
 from newsmon.storage import engine as storage_engine
 from newsmon.storage import exports as storage_exports
 from newsmon.storage.connect import libpq_url
-from newsmon.storage.search import search_articles
+from newsmon.storage.search import ArticleFilter, search_articles
 from tests.replayed import Replayed, fill_with_replay
 
 
@@ -42,10 +42,11 @@ def view(connection, condition: str = "TRUE", parameters: dict | None = None, li
                               " LIMIT %(limit)s", (parameters or {}) | {"limit": limit}).fetchall()
 
 
-def exported(connection, fmt: str, path: Path, query: str | None = None, **filters) -> list[dict]:
+def exported(connection, fmt: str, path: Path, query: str | None = None, limit: int | None = None,
+             **filters) -> list[dict]:
     """Export to the file in the format, then read it back as the view's rows."""
     parsed = parse_query(query) if query else None
-    with storage_exports.exported_articles(connection, parsed, **filters) as (columns, batches):
+    with storage_exports.exported_articles(connection, parsed, ArticleFilter(**filters), limit) as (columns, batches):
         written = exports.export(fmt, columns, batches, path, io.StringIO())
     rows = read_back(fmt, path)
     assert written == len(rows)

@@ -14,7 +14,7 @@ from psycopg.rows import dict_row
 
 from newsmon.storage import engine as storage_engine
 from newsmon.storage.connect import libpq_url
-from newsmon.storage.search import search_articles
+from newsmon.storage.search import ArticleFilter, search_articles
 from tests.replayed import FAILING_FEED, STORY_URL, Replayed, fill_with_replay
 
 COOKBOOK = Path(__file__).resolve().parents[2] / "docs" / "queries.md"
@@ -139,7 +139,8 @@ def test_everything_about_the_security_council_this_week_is_what_newsmon_search_
     assert found and all("安理会" in row["title"] or "安理会" in body(connection, row["id"]) for row in found)
     with psycopg.connect(connection.info.dsn) as other:
         week_ago = other.execute("SELECT now() - interval '7 days'").fetchone()[0]
-        searched = search_articles(other, "安理會", since=week_ago, limit=1000)  # traditional: the same tokens
+        # traditional: the same tokens
+        searched = search_articles(other, "安理會", ArticleFilter(since=week_ago), limit=1000)
     assert {row["id"] for row in found} == {hit.id for hit in searched}
     assert [row["dated_at"] for row in found] == sorted((row["dated_at"] for row in found), reverse=True)
 

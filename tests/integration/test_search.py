@@ -16,7 +16,7 @@ from newsmon.storage.articles import store_article
 from newsmon.storage.connect import connect
 from newsmon.storage.engine import alembic_config, session, upgrade
 from newsmon.storage.relevance import save_relevance
-from newsmon.storage.search import article_for_reading, search_articles
+from newsmon.storage.search import ArticleFilter, article_for_reading, search_articles
 from tests.conftest import empty_tables
 
 SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "archive-sample"
@@ -34,7 +34,7 @@ def store(engine, title: str, paragraphs: list[str], key: str, outlet: str = "bb
 
 def found(query: str, **filters) -> list[int]:
     with connect() as connection:
-        return [hit.id for hit in search_articles(connection, query, limit=1000, **filters)]
+        return [hit.id for hit in search_articles(connection, query, ArticleFilter(**filters), limit=1000)]
 
 
 def test_words_are_anded_english_is_any_case_and_quotes_make_a_phrase(db):
