@@ -597,7 +597,7 @@ def cmd_story(args) -> int:
     if args.fmt == "json":
         print("\n".join(reading.json_lines(story)))
     else:
-        print("\n".join(reading.story_lines(story, shutil.get_terminal_size().columns)))
+        print("\n".join(reading.table_lines(story, shutil.get_terminal_size().columns)))
     return 0
 
 

@@ -8,7 +8,7 @@ import csv
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -56,77 +56,49 @@ def fit(text: str, width: int) -> str:
     return text + " " * (width - display_width(text))
 
 
-def table_lines(hits: list[Hit], columns: int) -> Iterator[str]:
-    """A header, then per hit a line of id, local time, outlet, UN level and title, its snippet and link beneath,
-    each cut to the terminal's columns."""
-    head, row = _table(hits, columns)
-    yield head
-    for hit in hits:
-        yield row(hit)
-        yield " " * 9 + fit(hit.snippet, max(columns - 9, 20)).rstrip()
-        yield " " * 9 + hit.url
-
-
-def story_lines(articles: list[StoryArticle], columns: int) -> Iterator[str]:
-    """`newsmon story`: a header, then per article, first teller first, a line of id, local time, outlet, UN level
-    and title cut to the terminal's columns, its link beneath."""
-    head, row = _table(articles, columns)
-    yield head
-    for article in articles:
-        yield row(article)
-        yield " " * 9 + article.url
-
-
-def _table(items: Sequence[Hit | StoryArticle], columns: int) -> tuple[str, Callable[[Hit | StoryArticle], str]]:
-    """The header of a table of articles, and the line of one: the outlet column as wide as the widest name (up to
-    18), the title the rest of the terminal's columns."""
+def table_lines(items: Sequence[Hit | StoryArticle], columns: int) -> Iterator[str]:
+    """`newsmon search` and `story`: a header, then per article a line of id, local time, outlet, UN level and title,
+    a search hit's snippet and the link beneath, each cut to the terminal's columns: the outlet column as wide as the
+    widest name (up to 18), the title the rest."""
     outlet_width = min(18, max((display_width(item.outlet_name) for item in items), default=6))
     head = f"{'ID':>7}  {'TIME':16}  {fit('OUTLET', outlet_width)}  {'UN':7}  "
     title_width = max(columns - len(head), 20)
+    yield head + "TITLE"
+    for item in items:
+        yield (f"{item.id:>7}  {local_time(item.published_at or item.fetched_at):16}  "
+               f"{fit(item.outlet_name, outlet_width)}  {item.un_level or '-':7}  {fit(item.title, title_width)}"
+               ).rstrip()
+        if isinstance(item, Hit):
+            yield " " * 9 + fit(item.snippet, max(columns - 9, 20)).rstrip()
+        yield " " * 9 + item.url
 
-    def row(item: Hit | StoryArticle) -> str:
-        return (f"{item.id:>7}  {local_time(item.published_at or item.fetched_at):16}  "
-                f"{fit(item.outlet_name, outlet_width)}  {item.un_level or '-':7}  {fit(item.title, title_width)}"
-                ).rstrip()
 
-    return head + "TITLE", row
-
-
-def hit_record(hit: Hit) -> dict[str, Any]:
-    return {
-        "id": hit.id,
-        "published_at": (hit.published_at or hit.fetched_at).isoformat(timespec="seconds"),
-        "outlet": hit.outlet,
-        "outlet_name": hit.outlet_name,
-        "un_level": hit.un_level,
-        "title": hit.title,
-        "snippet": hit.snippet,
-        "url": hit.url,
-        "score": round(hit.score, 6),
+def article_record(item: Hit | StoryArticle) -> dict[str, Any]:
+    """An article as JSON lines and CSV give it; a search hit with its snippet and score, in CSV_COLUMNS' order."""
+    fields = {
+        "id": item.id,
+        "published_at": (item.published_at or item.fetched_at).isoformat(timespec="seconds"),
+        "outlet": item.outlet,
+        "outlet_name": item.outlet_name,
+        "un_level": item.un_level,
+        "title": item.title,
+        "url": item.url,
     }
-
-
-def story_record(article: StoryArticle) -> dict[str, Any]:
-    return {
-        "id": article.id,
-        "published_at": (article.published_at or article.fetched_at).isoformat(timespec="seconds"),
-        "outlet": article.outlet,
-        "outlet_name": article.outlet_name,
-        "un_level": article.un_level,
-        "title": article.title,
-        "url": article.url,
-    }
+    if not isinstance(item, Hit):
+        return fields
+    fields |= {"snippet": item.snippet, "score": round(item.score, 6)}
+    return {column: fields[column] for column in CSV_COLUMNS}
 
 
 def json_lines(items: Iterable[Hit | StoryArticle]) -> Iterator[str]:
     for item in items:
-        yield json.dumps(hit_record(item) if isinstance(item, Hit) else story_record(item), ensure_ascii=False)
+        yield json.dumps(article_record(item), ensure_ascii=False)
 
 
 def write_csv(hits: Iterable[Hit], out) -> None:
     writer = csv.DictWriter(out, CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(hit_record(hit) for hit in hits)
+    writer.writerows(article_record(hit) for hit in hits)
 
 
 def article_text(article: dict[str, Any]) -> str:
