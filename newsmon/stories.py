@@ -70,7 +70,16 @@ def _mix(x: np.ndarray) -> np.ndarray:
 
 def shingles(normalised: str) -> np.ndarray:
     """The sorted distinct 64-bit hashes of the text's character SHINGLE-grams (the whole text if shorter)."""
-    return np.unique(_shingle_hashes(normalised)) if normalised else _EMPTY
+    return _distinct(_shingle_hashes(normalised)) if normalised else _EMPTY
+
+
+def _distinct(hashes: np.ndarray) -> np.ndarray:
+    """np.unique of uint64 values by sorting: numpy 2's np.unique hashes them first, ten times slower on these sizes."""
+    ordered = np.sort(hashes)
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
 
 
 def _shingle_hashes(normalised: str) -> np.ndarray:
@@ -132,9 +141,9 @@ def search_normal_signature(title: str, body: str, *, outlet: str = "", url: str
     if len(normal_body) >= LEAD_CHARS:  # the lead's and the opening's shingles are the text's, from the body's start
         hashes = _shingle_hashes(normal_title + normal_body)
         start = len(normal_title)
-        text = np.unique(hashes)
-        lead = np.unique(hashes[start : start + LEAD_CHARS - SHINGLE + 1])
-        opening = np.unique(hashes[start : start + OPENING_CHARS - SHINGLE + 1])
+        text = _distinct(hashes)
+        lead = _distinct(hashes[start : start + LEAD_CHARS - SHINGLE + 1])
+        opening = _distinct(hashes[start : start + OPENING_CHARS - SHINGLE + 1])
     else:
         text, lead = shingles(normal_title + normal_body), shingles(normal_body)
         opening = lead
