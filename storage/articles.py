@@ -16,7 +16,7 @@ from newsmon import model
 from newsmon.search_text import normalise, normalised_search_vector
 from newsmon.storage.models import Article, ArticleRevision, RawInput, table_of
 from newsmon.storage.rows import PackedRaw, copy_into_temp, packed, strip_nul
-from newsmon.storage.stories import assign_stories
+from newsmon.storage.stories import choose_stories, repair_orphaned_stories, save_story_keys
 from newsmon.stories import search_normal_signature
 
 
@@ -83,7 +83,7 @@ def store_article(
     fetched_at: datetime,
     parser_version: str,
 ) -> StoreResult:
-    """Insert the article, or record a new revision of it if its text changed, or nothing if not.
+    """Insert the article with its story, or record a new revision of it if its text changed, or nothing if not.
 
     A text fetched no later than the stored one (fetched_at up to its updated_at) never replaces it.
     Safe under concurrent runs: the insert is ON CONFLICT DO NOTHING and the update path locks the row.
@@ -91,16 +91,39 @@ def store_article(
     row = article_row(article, fetched_at, parser_version)
     raw_packed = packed(raw)
     story = row.pop("story")
-    inserted_id = session.exec(
-        insert(Article).values(**row)
-        .on_conflict_do_nothing(index_elements=["outlet", "dedup_key"])
-        .returning(col(Article.id))
-    ).scalar()
-    if inserted_id is not None:
-        _store_raws(session, [(inserted_id, raw_packed, fetched_at)])
-        assign_stories(session, [(inserted_id, story)])
-        return StoreResult("new", inserted_id)
+    if not _stored_identities(session, [(row["outlet"], row["dedup_key"])]):
+        [article_id] = _new_ids(session, 1)
+        [story_id] = choose_stories(session, [(article_id, story)])
+        inserted = session.exec(
+            insert(Article).values(id=article_id, story_id=story_id, **row)
+            .on_conflict_do_nothing(index_elements=["outlet", "dedup_key"])
+            .returning(col(Article.id))
+        ).scalar()
+        if inserted is not None:
+            _store_raws(session, [(article_id, raw_packed, fetched_at)])
+            save_story_keys(session, [(article_id, story)])
+            return StoreResult("new", article_id)
     return _store_existing(session, row, raw_packed, fetched_at)
+
+
+def _stored_identities(session: Session, identities: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Those of these (outlet, dedup key) that are stored."""
+    return {
+        (outlet, key) for outlet, key in session.execute(
+            sa.select(col(Article.outlet), col(Article.dedup_key))
+            .where(sa.tuple_(Article.outlet, Article.dedup_key).in_(identities))
+        )
+    }
+
+
+def _new_ids(session: Session, count: int) -> list[int]:
+    """Ids for articles about to be stored, ascending: taken before the insert, so that an article is inserted with
+    its story (the story of a new one is its own id) instead of being updated after it, which would cost a second
+    row version and a second set of index entries, the search index's among them."""
+    return sorted(session.connection().execute(
+        sa.text("SELECT nextval(pg_get_serial_sequence('articles', 'id')) FROM generate_series(1, :count)"),
+        {"count": count},
+    ).scalars())
 
 
 def _store_existing(session: Session, row: dict[str, Any], raw: PackedRaw | None, fetched_at: datetime) -> StoreResult:
@@ -150,26 +173,35 @@ def _keep_revision(session: Session, existing: Article, replaced_at: datetime) -
     existing.revision_count += 1
 
 def store_articles(session: Session, rows: list[dict[str, Any]], raws: list[PackedRaw | None]) -> list[StoreResult]:
-    """store_article for many article_row()s at once, in order: one COPY-fed INSERT ... ON CONFLICT DO NOTHING
-    for all, one SELECT for those already stored, and the one-by-one path only for changed texts (revisions); the
-    new ones get their stories in input order."""
+    """store_article for many article_row()s at once, in order: the new ones get their ids and stories in input
+    order and go in with one COPY-fed INSERT ... ON CONFLICT DO NOTHING, those already stored are read with one
+    SELECT, and only changed texts (revisions) take the one-by-one path."""
     if not rows:
         return []
-    inserted = {(outlet, key): id for id, outlet, key in _copy_insert_articles(session, rows)}
+    identities = [(row["outlet"], row["dedup_key"]) for row in rows]
+    stored_before = _stored_identities(session, identities)
+    first_of: dict[tuple[str, str], int] = {}
+    for i, identity in enumerate(identities):
+        if identity not in stored_before:
+            first_of.setdefault(identity, i)  # a second copy in this batch is a conflict
+    new = list(first_of.values())
+    ids = dict(zip(new, _new_ids(session, len(new)), strict=True))
+    stories = choose_stories(session, [(ids[i], rows[i]["story"]) for i in new])
+    inserted = set(_copy_insert_articles(
+        session, [(ids[i], story, rows[i]) for i, story in zip(new, stories, strict=True)]
+    )) if new else set()
+    repair_orphaned_stories(session, [ids[i] for i in new if ids[i] not in inserted])
     results: list[StoreResult | None] = [None] * len(rows)
-    conflicts = []
-    for i, row in enumerate(rows):
-        identity = (row["outlet"], row["dedup_key"])
-        if identity in inserted:
-            results[i] = StoreResult("new", inserted.pop(identity))  # a second copy in this batch is a conflict
-        else:
-            conflicts.append(i)
+    for i in new:
+        if ids[i] in inserted:
+            results[i] = StoreResult("new", ids[i])
+    conflicts = [i for i, result in enumerate(results) if result is None]
     _store_raws(session, [(result.id, raws[i], rows[i]["fetched_at"]) for i, result in enumerate(results) if result])
-    assign_stories(session, [(result.id, rows[i]["story"]) for i, result in enumerate(results) if result])
+    save_story_keys(session, [(result.id, rows[i]["story"]) for i, result in enumerate(results) if result])
 
     stored = {}
     if conflicts:
-        identities = {(rows[i]["outlet"], rows[i]["dedup_key"]) for i in conflicts}
+        identities_wanted = {identities[i] for i in conflicts}
         stored = {
             (row.outlet, row.dedup_key): row
             for row in session.execute(
@@ -177,11 +209,11 @@ def store_articles(session: Session, rows: list[dict[str, Any]], raws: list[Pack
                     col(Article.id), col(Article.outlet), col(Article.dedup_key), col(Article.content_hash),
                     col(Article.published_at).is_(None).label("lacks_date"),
                     col(Article.guid).is_(None).label("lacks_guid"),
-                ).where(sa.tuple_(Article.outlet, Article.dedup_key).in_(list(identities)))
+                ).where(sa.tuple_(Article.outlet, Article.dedup_key).in_(list(identities_wanted)))
             )
         }
     for i in conflicts:
-        row, existing = rows[i], stored[(rows[i]["outlet"], rows[i]["dedup_key"])]
+        row, existing = rows[i], stored[identities[i]]
         fills_gap = (existing.lacks_date and row["published_at"]) or (existing.lacks_guid and row["guid"])
         if existing.content_hash == row["content_hash"] and not fills_gap:
             results[i] = StoreResult("duplicate", existing.id)
@@ -190,24 +222,24 @@ def store_articles(session: Session, rows: list[dict[str, Any]], raws: list[Pack
     return [result for result in results if result is not None]
 
 
-_COPY_COLUMNS = [column.name for column in table_of(Article).columns
-                 if column.name not in ("id", "revision_count", "story_id")]
 _JSONB_COLUMNS = frozenset({"paragraphs", "authors", "images"})
 
 
-def _copy_insert_articles(session: Session, rows: list[dict[str, Any]]) -> list[tuple[int, str, str]]:
-    """Insert the rows in order through a COPY-fed temporary table, skipping stored ones."""
-    columns = ", ".join(_COPY_COLUMNS)
+def _copy_insert_articles(session: Session, articles: list[tuple[int, int, dict[str, Any]]]) -> list[int]:
+    """Insert (id, story id, article_row) through a COPY-fed temporary table, skipping stored ones; return the ids
+    inserted."""
+    row_columns = [name for name in articles[0][2] if name != "story"]  # article_row's, every row alike
+    columns = ", ".join(["id", "story_id", *row_columns])
     cursor = copy_into_temp(
-        session, "articles_batch", "LIKE articles INCLUDING DEFAULTS, position int", [*_COPY_COLUMNS, "position"],
-        ([Jsonb(row[name]) if name in _JSONB_COLUMNS else row[name] for name in _COPY_COLUMNS] + [position]
-         for position, row in enumerate(rows)),
+        session, "articles_batch", "LIKE articles INCLUDING DEFAULTS", ["id", "story_id", *row_columns],
+        ([id, story, *(Jsonb(row[name]) if name in _JSONB_COLUMNS else row[name] for name in row_columns)]
+         for id, story, row in articles),
     )
     cursor.execute(
-        f"INSERT INTO articles ({columns}) SELECT {columns} FROM articles_batch ORDER BY position"
-        " ON CONFLICT (outlet, dedup_key) DO NOTHING RETURNING id, outlet, dedup_key"
+        f"INSERT INTO articles ({columns}) SELECT {columns} FROM articles_batch"
+        " ON CONFLICT (outlet, dedup_key) DO NOTHING RETURNING id"
     )
-    return cursor.fetchall()
+    return [id for (id,) in cursor.fetchall()]
 
 
 def _store_raws(session: Session, raws: list[tuple[int, PackedRaw | None, datetime]]) -> None:

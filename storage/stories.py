@@ -31,10 +31,24 @@ def _remember(article_id: int, sig: Signature) -> None:
 
 
 def assign_stories(session: Session, articles: Sequence[tuple[int, Signature]]) -> list[int]:
-    """Give each newly stored article (id, signature) its story, in order, and store its band keys; return the
-    story ids. An article joins the story of the first candidate that is the same story (same_story), candidates
-    tried by the number of keys they share, most first; with none, it starts its own story (its own id).
-    Candidates are the articles sharing a key: stored before, or earlier in this list."""
+    """choose_stories for articles stored without one (stored before stories existed), their stories set and their
+    keys stored; return the story ids."""
+    stories = choose_stories(session, articles)
+    session.connection().execute(
+        sa.text("UPDATE articles AS a SET story_id = s.story FROM unnest(CAST(:ids AS bigint[]),"
+                " CAST(:stories AS bigint[])) AS s(id, story) WHERE a.id = s.id"),
+        {"ids": [article_id for article_id, _ in articles], "stories": stories},
+    )
+    save_story_keys(session, articles)
+    return stories
+
+
+def choose_stories(session: Session, articles: Sequence[tuple[int, Signature]]) -> list[int]:
+    """The story of each article (id, signature) about to be stored, in order. An article joins the story of the
+    first candidate that is the same story (same_story), candidates tried by the number of keys they share, most
+    first; with none, it starts its own story (its own id). Candidates are the articles sharing a key: stored
+    before with their keys, or earlier in this list. Writes nothing: the caller stores each article with its story,
+    then its keys (save_story_keys)."""
     if not articles:
         return []
     keys_of = {article_id: bands(sig) for article_id, sig in articles}
@@ -69,19 +83,29 @@ def assign_stories(session: Session, articles: Sequence[tuple[int, Signature]]) 
         _remember(article_id, sig)
         for key in keys_of[article_id]:
             sharing.setdefault(key, []).append(article_id)
-    connection = session.connection()
-    connection.execute(
-        sa.text("UPDATE articles AS a SET story_id = s.story FROM unnest(CAST(:ids AS bigint[]),"
-                " CAST(:stories AS bigint[])) AS s(id, story) WHERE a.id = s.id"),
-        {"ids": [article_id for article_id, _ in articles], "stories": stories},
-    )
-    driver_connection = connection.connection.driver_connection
+    return stories
+
+
+def save_story_keys(session: Session, articles: Sequence[tuple[int, Signature]]) -> None:
+    """Store the band keys of stored articles, through which later articles find them."""
+    driver_connection = session.connection().connection.driver_connection
     assert driver_connection is not None  # a checked-out connection
     with driver_connection.cursor().copy("COPY story_keys (key, article_id) FROM STDIN") as copy:
-        for article_id, keys in keys_of.items():
-            for key in dict.fromkeys(keys):  # a key twice in one article (an empty lead's band) is stored once
+        for article_id, sig in articles:
+            for key in dict.fromkeys(bands(sig)):  # a key twice in one article (an empty lead's band) is stored once
                 copy.write_row((key, article_id))
-    return stories
+
+
+def repair_orphaned_stories(session: Session, never_stored: Sequence[int]) -> None:
+    """Articles whose story was chosen as one of these ids, which ended up never stored (a concurrent run stored
+    that text first): the story is renamed after its first stored article."""
+    if never_stored:
+        session.connection().execute(
+            sa.text("UPDATE articles AS a SET story_id = f.first FROM (SELECT story_id, min(id) AS first"
+                    " FROM articles WHERE story_id = ANY(CAST(:ids AS bigint[])) GROUP BY story_id) AS f"
+                    " WHERE a.story_id = f.story_id"),
+            {"ids": list(never_stored)},
+        )
 
 
 def _signatures(session: Session, ids: list[int]) -> dict[int, Signature]:
