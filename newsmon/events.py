@@ -16,14 +16,18 @@ vectors is at least SAME_EVENT_COSINE. The settings were tuned on the dev split 
 
 from __future__ import annotations
 
+import functools
+import gzip
 import hashlib
 import heapq
+import json
 import math
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from newsmon import search_text
 
@@ -31,6 +35,9 @@ WINDOW = timedelta(hours=48)  # of the labelled pairs, every event pair is withi
 KEY_TERMS = 20
 SHARED_KEYS = 2
 SAME_EVENT_COSINE = 0.2
+# The document frequencies the database's event level weighs with, counted once over the corpus
+# (bench/make_event_frequencies.py): rarer terms are left out to keep the file small, and weigh as unseen ones.
+FROZEN_FREQUENCIES = Path(__file__).with_name("data") / "event_frequencies.json.gz"
 
 
 def terms(title: str, body: str) -> Counter[str]:
@@ -76,6 +83,30 @@ def document_frequencies(articles: Iterable[Counter[str]]) -> DocumentFrequencie
         counts.setdefault(of_script, Counter()).update(article.keys())
         documents[of_script] += 1
     return DocumentFrequencies(documents, counts)
+
+
+def write_frequencies(frequencies: DocumentFrequencies, path: Path, least_articles: int) -> None:
+    """Save the document frequencies of the terms in at least least_articles articles, as gzipped JSON
+    ({"documents": {script: articles}, "counts": {script: {term: articles}}}, terms sorted: the same counts make the
+    same file)."""
+    counts = {of_script: {term: count for term, count in sorted(found.items()) if count >= least_articles}
+              for of_script, found in sorted(frequencies.counts.items())}
+    text = json.dumps({"documents": dict(sorted(frequencies.documents.items())), "counts": counts},
+                      ensure_ascii=False, separators=(",", ":"))
+    with gzip.GzipFile(path, "wb", mtime=0) as out:
+        out.write(text.encode("utf-8"))
+
+
+def read_frequencies(path: Path) -> DocumentFrequencies:
+    with gzip.open(path, "rt", encoding="utf-8") as text:
+        table = json.load(text)
+    return DocumentFrequencies(table["documents"], table["counts"])
+
+
+@functools.cache
+def frozen_frequencies() -> DocumentFrequencies:
+    """The corpus's document frequencies shipped with newsmon (FROZEN_FREQUENCIES), read once per process."""
+    return read_frequencies(FROZEN_FREQUENCIES)
 
 
 @dataclass(frozen=True, eq=False)

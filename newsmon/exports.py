@@ -27,7 +27,7 @@ PARQUET_SCHEMA = pa.schema([
     ("url", pa.string()), ("published_at", _UTC_TIME), ("fetched_at", _UTC_TIME), ("updated_at", _UTC_TIME),
     ("dated_at", _UTC_TIME), ("language", pa.string()), ("authors", _TEXTS), ("un_level", pa.string()),
     ("un_score", pa.float64()), ("un_bodies", _TEXTS), ("story_id", pa.int64()), ("revision_count", pa.int32()),
-    ("body", pa.string()),
+    ("body", pa.string()), ("event_id", pa.int64()),
 ])
 
 

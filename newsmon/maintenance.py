@@ -24,6 +24,7 @@ from newsmon.parsers.feed import FeedItem
 from newsmon.parsers.plaintext import PARSER_NAME as TEXT_PARSER
 from newsmon.relevance.classify import classify, load_lexicon
 from newsmon.sources import load_registry
+from newsmon.storage import events as events_storage
 from newsmon.storage import stories as stories_storage
 from newsmon.storage.articles import article_row, parse_versions, parsed_with, store_reparse
 from newsmon.storage.engine import get_engine, session
@@ -35,6 +36,7 @@ from newsmon.storage.rows import unpack
 
 REPARSE_BATCH = 200
 STORY_BATCH = 500
+EVENT_BATCH = 500
 
 
 @dataclass
@@ -229,7 +231,29 @@ def assign_stories(dry_run: bool = False) -> StepReport:
     return report
 
 
-STEPS: tuple[Callable[[bool], StepReport], ...] = (rescore, reparse, assign_stories, refresh_feed_health, prune)
+def assign_events(dry_run: bool = False) -> StepReport:
+    """Give an event to every article without one (newsmon.events: the same happening in other words), oldest first
+    by its time, a batch per transaction. The import leaves this to the maintenance: it costs about 6 ms of CPU an
+    article."""
+    engine = get_engine()
+    if dry_run:
+        with session(engine) as s:
+            count = events_storage.count_unassigned_events(s)
+        return StepReport("assign-events", count, [f"{count:,} articles without an event to assign"])
+    report = StepReport("assign-events")
+    while True:
+        with session(engine) as s:
+            batch = events_storage.unassigned_event_articles(s, EVENT_BATCH)
+            events_storage.assign_events(s, batch)
+        report.count += len(batch)
+        if len(batch) < EVENT_BATCH:
+            break
+    report.lines.append(f"{report.count:,} articles given an event")
+    return report
+
+
+STEPS: tuple[Callable[[bool], StepReport], ...] = (rescore, reparse, assign_stories, assign_events,
+                                                   refresh_feed_health, prune)
 
 
 # --- the composition ---------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from newsmon.storage.search import Hit, StoryArticle
 _AGO = re.compile(r"(\d+)\s*([hdw])")
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 NO_STORY_YET = "not assigned yet (new articles get one when stored, older ones from the maintenance)"
+NO_EVENT_YET = "not assigned yet (the maintenance gives articles their events: newsmon maintenance)"
 CSV_COLUMNS = ("id", "published_at", "outlet", "outlet_name", "un_level", "title", "snippet", "url", "score")
 
 
@@ -130,6 +131,7 @@ def article_text(article: dict[str, Any]) -> str:
                 quoted.add(line)
                 lines.append(line)
     lines.extend(story_summary(article["id"], article["story"]))
+    lines.extend(event_summary(article["event_id"], article["event"]))
     revisions = article["revisions"]
     if revisions:
         replaced = ", ".join(local_time(revision["replaced_at"]) for revision in revisions)
@@ -155,7 +157,22 @@ def story_summary(article_id: int, story: list[StoryArticle]) -> list[str]:
         f"{first.outlet_name}, {local_time(first.published_at or first.fetched_at, zone_named=True)}")
     lines = [f"story      first told by {told}; {len(others)} other article{'s' if len(others) != 1 else ''} "
              f"(newsmon story {article_id}):"]
-    for other in others:
-        lines.append(f"           {local_time(other.published_at or other.fetched_at)}  {other.outlet_name}  "
-                     f"article {other.id}  {other.title}")
+    lines.extend(_other_article_line(other) for other in others)
     return lines
+
+
+def event_summary(event_id: int | None, others: list[StoryArticle]) -> list[str]:
+    """newsmon show's lines on an article's event: the articles of other stories that tell the same happening in
+    their own words (time, outlet, id, title), first teller first."""
+    if event_id is None:
+        return [f"event      {NO_EVENT_YET}"]
+    if not others:
+        return ["event      no other story tells it so far"]
+    lines = [f"event      also told in other words by {len(others)} article{'s' if len(others) != 1 else ''}:"]
+    lines.extend(_other_article_line(other) for other in others)
+    return lines
+
+
+def _other_article_line(other: StoryArticle) -> str:
+    return (f"           {local_time(other.published_at or other.fetched_at)}  {other.outlet_name}  article {other.id}"
+            f"  {other.title}")

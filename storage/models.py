@@ -71,6 +71,7 @@ class Article(SQLModel, table=True):
         Index("ix_articles_outlet_published_at", "outlet", text("published_at DESC")),
         Index("ix_articles_search", "search_vector", postgresql_using="gin"),
         Index("ix_articles_story_id", "story_id"),
+        Index("ix_articles_event_id", "event_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)
@@ -99,6 +100,9 @@ class Article(SQLModel, table=True):
     # the id of the first stored article of its story (newsmon/stories.py); None: not yet assigned (stored before
     # stories existed: the maintenance assigns it)
     story_id: int | None = Field(default=None, sa_type=BigInteger)
+    # the id of the first assigned article of its event (newsmon/events.py); None: not yet assigned (the maintenance
+    # assigns events, not the import)
+    event_id: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class StoryKey(SQLModel, table=True):
@@ -108,6 +112,19 @@ class StoryKey(SQLModel, table=True):
     __table_args__ = (Index("ix_story_keys_article_id", "article_id"),)
 
     key: int = Field(sa_type=BigInteger, primary_key=True)
+    article_id: int = Field(sa_column=Column(BigInteger, ForeignKey("articles.id", ondelete="CASCADE"),
+                                             primary_key=True))
+
+
+class EventKey(SQLModel, table=True):
+    """An article's key terms' hashes (newsmon.events.key_hashes) at its time: articles sharing keys within the window
+    are candidates for one event."""
+
+    __tablename__ = "event_keys"
+    __table_args__ = (Index("ix_event_keys_article_id", "article_id"),)
+
+    key: int = Field(sa_type=BigInteger, primary_key=True)
+    published_at: datetime = Field(primary_key=True)  # else fetched_at
     article_id: int = Field(sa_column=Column(BigInteger, ForeignKey("articles.id", ondelete="CASCADE"),
                                              primary_key=True))
 

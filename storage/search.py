@@ -135,12 +135,12 @@ def search_statement(
 
 def article_for_reading(connection: psycopg.Connection, article_id: int) -> dict[str, Any] | None:
     """One article as `newsmon show` prints it: its columns, the outlet's name and zone, its UN relevance (level,
-    bodies, evidence; None when not scored), its revisions (revision, replaced_at, title), oldest first, and its story
-    (story_articles: [] when it has none yet)."""
+    bodies, evidence; None when not scored), its revisions (revision, replaced_at, title), oldest first, its story
+    (story_articles: [] when it has none yet) and the rest of its event (event_articles)."""
     with connection.cursor(row_factory=dict_row) as cursor:
         article = cursor.execute(
             f"SELECT {_LISTED_COLUMNS}, s.time_zone AS outlet_zone, a.paragraphs, a.authors, a.published_raw,"
-            " a.updated_at, a.revision_count, r.bodies AS un_bodies, r.evidence AS un_evidence"
+            " a.updated_at, a.revision_count, a.event_id, r.bodies AS un_bodies, r.evidence AS un_evidence"
             f" FROM {_WITH_OUTLET_AND_RELEVANCE} WHERE a.id = %s",
             [article_id],
         ).fetchone()
@@ -151,6 +151,7 @@ def article_for_reading(connection: psycopg.Connection, article_id: int) -> dict
             [article_id],
         ).fetchall()
     article["story"] = story_articles(connection, article_id)
+    article["event"] = event_articles(connection, article_id)
     return article
 
 
@@ -178,4 +179,17 @@ def story_articles(connection: psycopg.Connection, article_id: int) -> list[Stor
             f"SELECT {_LISTED_COLUMNS} FROM {_WITH_OUTLET_AND_RELEVANCE}"
             " WHERE a.story_id = %s ORDER BY coalesce(a.published_at, a.fetched_at), a.id",
             [found[0]],
+        ).fetchall()
+
+
+def event_articles(connection: psycopg.Connection, article_id: int) -> list[StoryArticle]:
+    """The articles of the given article's event (newsmon/events.py) that are not in its story: the same happening
+    told in other words, by publication time (else first fetched), then id. [] when the article has no event yet
+    (the maintenance assigns events), when no other story tells its event, or when there is no such article."""
+    with connection.cursor(row_factory=class_row(StoryArticle)) as cursor:
+        return cursor.execute(
+            f"SELECT {_LISTED_COLUMNS} FROM {_WITH_OUTLET_AND_RELEVANCE} JOIN articles AS asked ON asked.id = %s"
+            " WHERE a.event_id = asked.event_id AND a.id <> asked.id AND a.story_id IS DISTINCT FROM asked.story_id"
+            " ORDER BY coalesce(a.published_at, a.fetched_at), a.id",
+            [article_id],
         ).fetchall()

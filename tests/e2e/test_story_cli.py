@@ -67,7 +67,8 @@ def test_show_names_the_story_and_who_told_it_first(connection, replayed):
     first, zaobao, voa = ids_by_url(connection, [STORY_URL, *(url for _, url, *_ in RETELLINGS)])
     shown = newsmon("show", str(voa))
     assert shown.returncode == 0, shown.stderr
-    story = shown.stdout.split("\nstory      ", 1)[1].split("\nrevisions  ", 1)[0].splitlines()
+    story = shown.stdout.split("\nstory      ", 1)[1].split("\nevent      ", 1)[0].splitlines()
+    assert "\nevent      not assigned yet (the maintenance gives articles their events" in shown.stdout
     assert story[0].startswith("first told by 联合国新闻")
     assert story[0].endswith(f"; 2 other articles (newsmon story {voa}):")
     assert [line.split("  ")[-2:] for line in story[1:]] == [

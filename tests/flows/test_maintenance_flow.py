@@ -72,7 +72,8 @@ def test_the_maintenance_flow_and_its_dry_run_from_the_cli(prefect_harness, db, 
 
     assert main(["maintenance", "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "dry run: rescore 0, reparse 0, assign-stories 0, refresh-feed-health 0, prune 0, prune-flow-runs 0" in out
+    assert ("dry run: rescore 0, reparse 0, assign-stories 0, assign-events 0, refresh-feed-health 0, prune 0,"
+            " prune-flow-runs 0") in out
     assert "prune: fetch_log: 0 rows older than 90 days to delete" in out
     with db.connect() as connection:
         assert connection.exec_driver_sql("SELECT count(*) FROM feeds").scalar_one() == 0  # a dry run adds nothing
@@ -80,10 +81,10 @@ def test_the_maintenance_flow_and_its_dry_run_from_the_cli(prefect_harness, db, 
     assert main(["maintenance"]) == 0
     out = capsys.readouterr().out
     assert out.rstrip().endswith(
-        "rescore 0, reparse 0, assign-stories 0, refresh-feed-health 0, prune 0, prune-flow-runs 0")
+        "rescore 0, reparse 0, assign-stories 0, assign-events 0, refresh-feed-health 0, prune 0, prune-flow-runs 0")
     with db.connect() as connection:  # the registry's feeds, given their rows by the health refresh
         assert connection.exec_driver_sql("SELECT count(*) FROM feeds").scalar_one() == 5
     with get_client(sync_client=True) as client:
         summaries = [a for a in client.read_latest_artifacts() if a.key == "maintenance-summary"]
     assert summaries and [row["step"] for row in json.loads(summaries[0].data)] == [
-        "rescore", "reparse", "assign-stories", "refresh-feed-health", "prune", "prune-flow-runs"]
+        "rescore", "reparse", "assign-stories", "assign-events", "refresh-feed-health", "prune", "prune-flow-runs"]

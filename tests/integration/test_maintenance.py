@@ -167,8 +167,10 @@ def test_rescore_feed_health_and_a_dry_run_of_everything(db, replay, registry_wi
     before = snapshot(db)
     report = maintenance.maintain(dry_run=True)
     assert snapshot(db) == before
-    assert report.message() == "dry run: rescore 3, reparse 0, assign-stories 0, refresh-feed-health 0, prune 0"
-    assert report.steps[3].lines == [
+    (articles,) = rows(db, "SELECT count(*) FROM articles")[0]  # none has an event before the maintenance
+    assert report.message() == (f"dry run: rescore 3, reparse 0, assign-stories 0, assign-events {articles}, "
+                                "refresh-feed-health 0, prune 0")
+    assert report.steps[4].lines == [
         f"bbc {BBC_FEED}: 1 fetches in the last day, 0 failed, 0 not modified; ok",
         f"voa {VOA_FEED}: in the registry, not polled yet",
     ]

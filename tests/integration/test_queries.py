@@ -61,7 +61,7 @@ def test_v_articles_is_one_row_per_article_with_its_outlet_relevance_and_story(c
     view = rows(connection, "SELECT * FROM v_articles ORDER BY id")
     assert list(view[0]) == ["id", "outlet", "outlet_name", "title", "url", "published_at", "fetched_at",
                              "updated_at", "dated_at", "language", "authors", "un_level", "un_score", "un_bodies",
-                             "story_id", "revision_count", "body"]
+                             "story_id", "revision_count", "body", "event_id"]
     assert [row["id"] for row in view] == [row["id"] for row in rows(connection, "SELECT id FROM articles ORDER BY id")]
     measles = next(row for row in view if row["url"] == STORY_URL)
     assert (measles["outlet"], measles["outlet_name"], measles["un_level"]) == (
