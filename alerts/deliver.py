@@ -127,6 +127,7 @@ class DeliveryReport:
     failed: int = 0
     errors: list[str] = field(default_factory=list)
     waiting: list[str] = field(default_factory=list)  # channels this process cannot send to (prefect-event)
+    quiet: list[str] = field(default_factory=list)  # channels in their quiet hours: their alerts wait
 
     def line(self) -> str:
         text = f"alerts: {self.sent} sent, {self.failed} failed"
@@ -141,8 +142,8 @@ def deliver_pending(
     channels: list[str] | None = None,
     secret_lookup: SecretLookup | None = None,
 ) -> DeliveryReport:
-    """Send what is pending on every channel (or the named ones) that has a sender here. `secret_lookup` reads the
-    Prefect Secret blocks channels name (each at most once per call)."""
+    """Send what is pending on every channel (or the named ones) that has a sender here and is not in its quiet
+    hours. `secret_lookup` reads the Prefect Secret blocks channels name (each at most once per call)."""
     apprise_sender = partial(send_apprise, secret_lookup=cache(secret_lookup) if secret_lookup else None)
     senders = {"apprise": apprise_sender} | (senders or {})
     report = DeliveryReport()
@@ -155,6 +156,9 @@ def deliver_pending(
                 report.waiting.append(channel.name)
                 continue
             zone = settings.zone_of(channel)
+            if channel.quiet_at(now or datetime.now(UTC), zone):
+                report.quiet.append(channel.name)
+                continue
             with _transaction(connection) as s:
                 pending = pending_alert_ids(s, channel.name)
             if channel.digest_minutes:

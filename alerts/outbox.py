@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from newsmon.model import Article
-from newsmon.relevance.classify import Lexicon, Relevance, at_least, classify
+from newsmon.relevance.classify import Lexicon, Relevance, classify
 from newsmon.storage.outbox import enqueue_alerts
 from newsmon.storage.relevance import save_relevance
 
@@ -24,12 +24,13 @@ def score_and_queue(
     now: datetime,
     lexicon: Lexicon | None = None,
 ) -> Relevance | None:
-    """For a new or changed text: store its relevance and, when settings are given and the level reaches the
-    threshold, one pending alert per channel. Unchanged texts keep what they have."""
+    """For a new or changed text: store its relevance and, when settings are given, one pending alert on each
+    channel whose rules it meets (level, outlets, UN bodies: Channel.wants). Unchanged texts keep what they have."""
     if outcome not in ("new", "updated"):
         return None
     relevance = classify(article.title, article.paragraphs, lexicon)
     save_relevance(session, article_id, relevance.to_json(), relevance.model, now)
-    if settings is not None and at_least(relevance.level, settings.threshold):
-        enqueue_alerts(session, article_id, relevance.level, [c.name for c in settings.channels], now)
+    if settings is not None:
+        channels = settings.channels_wanting(relevance.level, article.outlet, relevance.bodies)
+        enqueue_alerts(session, article_id, relevance.level, [channel.name for channel in channels], now)
     return relevance

@@ -3,11 +3,17 @@ the environment or a Prefect Secret block (newsmon.alerts.secrets), resolved onl
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
+
+from newsmon.relevance.classify import at_least, load_lexicon
 
 from .secrets import ChannelTarget, SecretLookup, SecretUnavailable, referenced_variables, resolve_url
 
+_QUIET_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 PREFECT_EVENT = "prefect-event"  # a channel kind only a Prefect flow can send: the event newsmon.article.un-related
 FORMATS = ("markdown", "html", "text")
 # services that read Markdown in every message, whatever Apprise was told the message is: outlet text in a text or HTML
@@ -23,9 +29,22 @@ class Channel:
     digest_minutes: int = 0  # 0: one message per alert; N: one message with everything pending, every N minutes
     kind: str = "apprise"
     secret: str = ""  # instead of url: the name of a Prefect Secret block holding the URL
-    time_zone: str = ""  # published times in this channel's messages; "": the [alerts] time_zone
+    time_zone: str = ""  # published times in this channel's messages and its quiet hours; "": the [alerts] time_zone
+    # What the channel receives (wants()): articles at this level or above ("": the [alerts] threshold), of these
+    # outlets (none named: every outlet), naming one of these UN bodies (the lexicon's names; none named: any)
+    level: str = ""
+    outlets: Sequence[str] = ()
+    bodies: Sequence[str] = ()
+    quiet_hours: str = ""  # "22:00-07:00" in the channel's zone: its alerts wait, queued, and go when these end
 
     def __post_init__(self):
+        object.__setattr__(self, "outlets", tuple(self.outlets))  # TOML gives lists; a frozen channel keeps tuples
+        object.__setattr__(self, "bodies", tuple(self.bodies))
+        if self.level not in ("", "mention", "core"):
+            raise ValueError(f"alert channel {self.name}: level must be mention or core, not {self.level!r}")
+        if self.quiet_hours and not _QUIET_HOURS.match(self.quiet_hours):
+            raise ValueError(f"alert channel {self.name}: quiet_hours must be like \"22:00-07:00\", not "
+                             f"{self.quiet_hours!r}")
         if self.format not in FORMATS:
             raise ValueError(f"alert channel {self.name}: format {self.format!r} is not one of {', '.join(FORMATS)}")
         if self.kind == "apprise" and bool(self.url) == bool(self.secret):
@@ -42,6 +61,22 @@ class Channel:
                 ZoneInfo(self.time_zone)
             except (ValueError, KeyError):
                 raise ValueError(f"alert channel {self.name}: no time zone {self.time_zone!r}") from None
+
+    def wants(self, level: str, outlet: str, bodies: Sequence[str], threshold: str) -> bool:
+        """Whether an article of this UN level, outlet and UN bodies is alerted on this channel; threshold: the
+        [alerts] threshold, the level of a channel that names none."""
+        return (at_least(level, self.level or threshold)
+                and (not self.outlets or outlet in self.outlets)
+                and (not self.bodies or any(body in self.bodies for body in bodies)))
+
+    def quiet_at(self, moment: datetime, zone: ZoneInfo) -> bool:
+        """Whether the moment falls in the channel's quiet hours (start included, end not; a span may pass
+        midnight)."""
+        if not self.quiet_hours:
+            return False
+        start, end = (time.fromisoformat(part) for part in self.quiet_hours.split("-"))
+        now = moment.astimezone(zone).time()
+        return start <= now < end if start <= end else now >= start or now < end
 
     def format_problem(self, url: str) -> str | None:
         """Why this channel's format cannot go to the URL's service (None: it can)."""
@@ -77,6 +112,9 @@ class AlertSettings:
     def zone_of(self, channel: Channel) -> ZoneInfo:
         return ZoneInfo(channel.time_zone) if channel.time_zone else self.zone
 
+    def channels_wanting(self, level: str, outlet: str, bodies: Sequence[str]) -> list[Channel]:
+        return [channel for channel in self.channels if channel.wants(level, outlet, bodies, self.threshold)]
+
     def channel(self, name: str) -> Channel:
         for channel in self.channels:
             if channel.name == name:
@@ -87,6 +125,11 @@ class AlertSettings:
 def alert_settings(data: dict) -> AlertSettings:
     section = data.get("alerts", {})
     channels = [Channel(**entry) for entry in section.get("channels", [])]
+    known_bodies = load_lexicon().weights
+    for channel in channels:
+        if unknown := [body for body in channel.bodies if body not in known_bodies]:
+            raise ValueError(f"alert channel {channel.name}: no UN body {', '.join(map(repr, unknown))} in the "
+                             f"lexicon; its names: {', '.join(known_bodies)}")
     if section.get("prefect_events", True):
         channels.append(Channel(PREFECT_EVENT, kind=PREFECT_EVENT, format="text"))
     threshold = section.get("threshold", "mention")
@@ -112,4 +155,17 @@ def channel_lines(settings: AlertSettings) -> list[str]:
             except SecretUnavailable as error:
                 where = f"cannot send now: {error}"
         lines.append(f"{channel.name:16} {channel.format:8} {schedule:14} {zone:16} {where}")
+        lines.append(f"{'':16} receives {channel_rules(channel, settings.threshold)}")
     return lines or ["no alert channels: add them to [alerts] channels in sources.toml"]
+
+
+def channel_rules(channel: Channel, threshold: str) -> str:
+    """What a channel receives, in words: `newsmon alerts channels` and `preview`."""
+    level = channel.level or threshold
+    rules = ["core only" if level == "core" else "mention and core"]
+    rules.append(f"of {', '.join(channel.outlets)}" if channel.outlets else "of every outlet")
+    if channel.bodies:
+        rules.append(f"naming {' or '.join(channel.bodies)}")
+    if channel.quiet_hours:
+        rules.append(f"held during {channel.quiet_hours}")
+    return ", ".join(rules)

@@ -55,9 +55,13 @@ def _parser() -> argparse.ArgumentParser:
     cmd = sub.add_parser("classify", help='UN relevance of JSON lines {"id","title","text"} on stdin, in order')
     cmd.set_defaults(handler=cmd_classify)
 
-    cmd = sub.add_parser("alerts", help="UN alerts: list them, test a channel, send what is pending, show channels")
-    cmd.add_argument("action", choices=["list", "test", "retry", "channels"])
-    cmd.add_argument("channel", nargs="?", help="for test: the channel name from the [alerts] config")
+    cmd = sub.add_parser("alerts", help="UN alerts: list them, test a channel, send what is pending, show channels,"
+                                        " preview what a channel would have received")
+    cmd.add_argument("action", choices=["list", "test", "retry", "channels", "preview"])
+    cmd.add_argument("channel", nargs="?", help="for test and preview: the channel name from the [alerts] config")
+    cmd.add_argument("--since", type=_moment, default="7d",
+                     help="for preview: articles published from: an age (12h, 7d, 2w) or a date; default 7d")
+    cmd.add_argument("--format", dest="fmt", choices=["table", "json"], default="table", help="for preview")
     cmd.add_argument("--status", choices=["pending", "failed", "sent"])
     cmd.add_argument("--limit", type=int, default=50)
     cmd.set_defaults(handler=cmd_alerts)
@@ -354,15 +358,18 @@ def cmd_alerts(args) -> int:
                 print(f"{alert.id:>6}  {alert.channel:14} {alert.level:7} {state}\n"
                       f"        {article.outlet}: {article.title}")
         return 0
-    if args.action == "test":
+    if args.action in ("test", "preview"):
         if not args.channel:
-            print("newsmon alerts test: name a channel", file=sys.stderr)
+            print(f"newsmon alerts {args.action}: name a channel", file=sys.stderr)
             return 2
         try:
             channel = settings.channel(args.channel)
         except KeyError as error:
-            print(f"newsmon alerts test: {error.args[0]}", file=sys.stderr)
+            print(f"newsmon alerts {args.action}: {error.args[0]}", file=sys.stderr)
             return 2
+    if args.action == "preview":
+        return _preview_alerts(channel, settings, args.since, args.fmt)
+    if args.action == "test":
         facts = AlertFacts(
             title="newsmon test alert: 安理会 *test* <b>", outlet="newsmon", outlet_name="newsmon", published_at=None,
             level="core", bodies=["Security Council"], evidence="This is a test of the channel.",
@@ -380,7 +387,37 @@ def cmd_alerts(args) -> int:
     print(report.line())
     if report.waiting:
         print(f"waiting for a Prefect run: {', '.join(report.waiting)}")
+    if report.quiet:
+        print(f"in quiet hours, their alerts wait: {', '.join(report.quiet)}")
     return 1 if report.failed else 0
+
+
+def _preview_alerts(channel, settings, since, fmt: str) -> int:
+    import json
+    import shutil
+
+    from newsmon import reading
+    from newsmon.alerts.preview import preview
+    from newsmon.alerts.settings import channel_rules
+    from newsmon.storage.connect import connect
+    from newsmon.storage.search import un_related_since
+
+    with connect() as connection:
+        alerts = preview(channel, settings, un_related_since(connection, since))
+    if fmt == "json":
+        for alert in alerts:
+            print(json.dumps(reading.article_record(alert.article) | {
+                "un_bodies": alert.bodies, "held_for_quiet_hours": alert.held,
+                "also_reported": [reading.article_record(other) for other in alert.also]}, ensure_ascii=False))
+        return 0
+    joined, held = sum(len(alert.also) for alert in alerts), sum(alert.held for alert in alerts)
+    print(f"{channel.name} receives {channel_rules(channel, settings.threshold)}: {len(alerts)} alert"
+          f"{'' if len(alerts) == 1 else 's'} from articles published since {reading.local_time(since)}"
+          + (f"; {joined} later article{'' if joined == 1 else 's'} of their stories named in them" if joined else "")
+          + (f"; {held} stored in quiet hours, sent when they end" if held else ""))
+    if alerts:
+        print("\n".join(reading.table_lines([alert.article for alert in alerts], shutil.get_terminal_size().columns)))
+    return 0
 
 
 def _secret_block(name: str) -> str:
@@ -402,6 +439,8 @@ def cmd_un(args) -> int:
         counts = unscore.rescore(engine, load_lexicon())
         print(f"rescored {counts['scored']:,} articles with {load_lexicon().fingerprint}: "
               + ", ".join(f"{level} {n:,}" for level, n in counts["levels"].items()))
+        print("\n".join(unscore.change_lines(counts["changed"])))
+        print("no alerts: changed levels never alert old articles")
         return 0
     if args.article_id is None:
         print("newsmon un explain: give an article id (newsmon search shows them)", file=sys.stderr)

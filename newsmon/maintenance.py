@@ -91,7 +91,8 @@ def rescore(dry_run: bool = False) -> StepReport:
     line = f"{counts['scored']:,} articles scored with {lexicon.fingerprint}"
     if counts["levels"]:
         line += ": " + ", ".join(f"{level} {n:,}" for level, n in counts["levels"].items())
-    return StepReport("rescore", counts["scored"], [line])
+    changes = unscore.change_lines(counts["changed"]) if counts["scored"] else []
+    return StepReport("rescore", counts["scored"], [line, *changes])
 
 
 def reparse(dry_run: bool = False) -> StepReport:

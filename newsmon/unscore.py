@@ -18,25 +18,33 @@ BATCH = 500
 
 
 def rescore(engine: Engine, lexicon: Lexicon) -> dict:
-    """Score every article without a relevance of this lexicon; returns counts by level."""
+    """Score every article without a relevance of this lexicon; returns counts by level, and per outlet the
+    articles whose level changed ({outlet: {"none -> mention": n, ...}}; an article not scored before is not a
+    change). Never alerts: the articles are old news, whatever their new level."""
     levels: Counter = Counter()
+    changed: dict[str, Counter] = {}
     scored = 0
     last_id = 0
     while True:
         with session(engine) as s:
-            rows = s.exec(
-                _scored_by_another(select(col(Article.id), col(Article.title), col(Article.paragraphs)), lexicon)
+            rows = s.execute(
+                _scored_by_another(sa.select(col(Article.id), col(Article.outlet), col(Article.title),
+                                          col(Article.paragraphs), col(ArticleRelevance.level)), lexicon)
                 .where(col(Article.id) > last_id)
                 .order_by(col(Article.id))
                 .limit(BATCH)
             ).all()
             if not rows:
-                return {"scored": scored, "levels": dict(levels)}
+                return {"scored": scored, "levels": dict(levels),
+                        "changed": {outlet: dict(changed[outlet]) for outlet in sorted(changed)}}
             now = datetime.now(UTC)
             batch = []
-            for article_id, title, paragraphs in rows:
+            for article_id, outlet, title, paragraphs, before in rows:
                 assert article_id is not None  # a primary key
-                batch.append((article_id, classify(title, paragraphs, lexicon)))
+                relevance = classify(title, paragraphs, lexicon)
+                batch.append((article_id, relevance))
+                if before is not None and before != relevance.level:
+                    changed.setdefault(outlet, Counter())[f"{before} -> {relevance.level}"] += 1
             save_relevances(s, [(id, r.to_json(), r.model, now) for id, r in batch])
             levels.update(r.level for _, r in batch)
             scored += len(rows)
@@ -76,3 +84,12 @@ def explain(engine: Engine, article_id: int) -> str | None:
         counted = "not counted" if evidence.role == "cv" else evidence.role
         lines.append(f"  [{counted}] {where}, {evidence.body} ({evidence.match}): {evidence.sentence}")
     return "\n".join(lines)
+
+
+def change_lines(changed: dict[str, dict[str, int]]) -> list[str]:
+    """rescore()'s changes of level, a line per outlet: `newsmon un rescore` and the maintenance print them."""
+    if not changed:
+        return ["no article changed level"]
+    return [f"{outlet}: {sum(moves.values()):,} changed level ("
+            + ", ".join(f"{move} {count:,}" for move, count in sorted(moves.items())) + ")"
+            for outlet, moves in changed.items()]

@@ -193,3 +193,20 @@ def event_articles(connection: psycopg.Connection, article_id: int) -> list[Stor
             " ORDER BY coalesce(a.published_at, a.fetched_at), a.id",
             [article_id],
         ).fetchall()
+
+
+class ScoredArticle(NamedTuple):
+    article: StoryArticle
+    bodies: list[str]  # the UN bodies its relevance names
+    story_id: int | None
+
+
+def un_related_since(connection: psycopg.Connection, since: datetime) -> list[ScoredArticle]:
+    """The articles scored mention or core, published (else first fetched) from since, in the order they were
+    stored: the order their alerts were queued in."""
+    condition, parameters = ArticleFilter(since=since, un="mention").condition()
+    rows = connection.execute(
+        f"SELECT {_LISTED_COLUMNS}, r.bodies, a.story_id FROM {_WITH_OUTLET_AND_RELEVANCE} WHERE {condition}"
+        " ORDER BY a.id", parameters,
+    )
+    return [ScoredArticle(StoryArticle(*row[:-2]), row[-2], row[-1]) for row in rows]

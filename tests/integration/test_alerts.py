@@ -305,19 +305,23 @@ def test_the_threshold_and_the_prefect_channel_wait_for_a_prefect_run(db):
 
 def test_rescore_redoes_what_another_lexicon_scored_and_alerts_nothing(db):
     from newsmon.relevance.classify import load_lexicon
-    from newsmon.unscore import explain, rescore
+    from newsmon.unscore import change_lines, explain, rescore
 
     settings = settings_for(Channel("hook", "json://127.0.0.1:9/alerts", "text"))
     store(db, un_article(), settings)
+    store(db, un_article(2, title="本地天气预报", paragraphs=["明天有雨。"]), settings)
     with session(db) as s:
-        s.get(ArticleRelevance, 1).model = "un-old"
+        for article_id, old_level in ((1, "none"), (2, "none")):  # as another lexicon scored them
+            relevance = s.get(ArticleRelevance, article_id)
+            relevance.model, relevance.level = "un-old", old_level
         queued = len(s.exec(select(Alert)).all())
     counts = rescore(db, load_lexicon())
-    assert counts == {"scored": 1, "levels": {"core": 1}}
+    assert counts == {"scored": 2, "levels": {"core": 1, "none": 1}, "changed": {"bbc": {"none -> core": 1}}}
+    assert change_lines(counts["changed"]) == ["bbc: 1 changed level (none -> core 1)"]
     assert rescore(db, load_lexicon())["scored"] == 0
     with session(db) as s:
         assert s.get(ArticleRelevance, 1).model == load_lexicon().fingerprint
-        assert len(s.exec(select(Alert)).all()) == queued
+        assert len(s.exec(select(Alert)).all()) == queued  # none -> core alerts nothing: the article is old news
     text = explain(db, 1)
     assert "level core" in text and "a UN body is named in the title" in text
     assert "[title] title, Security Council" in text

@@ -149,6 +149,8 @@ def test_the_channel_list_shows_where_each_url_comes_from_and_no_secret(monkeypa
     ]}})
     lines = channel_lines(settings)
     assert "pa55word" not in "\n".join(lines)
+    assert lines[1::2] == ["receives mention and core, of every outlet".rjust(59)] * 4
+    lines = lines[::2]
     assert lines[0].split() == ["hook", "markdown", "each", "alert", "Asia/Singapore", "environment", "HOOK_URL:",
                                 "json://newsmon:****@127.0.0.1:8080/alerts"]
     assert lines[1].endswith("cannot send now: environment variable NOT_SET is not set")

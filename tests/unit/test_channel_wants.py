@@ -1,0 +1,49 @@
+"""A channel's rules as the registry gives them: what it wants, its quiet hours, and clear errors for rules that
+cannot work."""
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from newsmon.alerts.settings import Channel, alert_settings, channel_rules
+
+SINGAPORE = ZoneInfo("Asia/Singapore")
+
+
+def channel(**rules) -> Channel:
+    return Channel("team", "json://127.0.0.1:9/", **rules)
+
+
+def test_a_channel_wants_its_level_outlets_and_bodies():
+    council = channel(level="core", bodies=["Security Council", "WHO"])
+    assert council.wants("core", "bbc", ["WHO"], threshold="mention")
+    assert not council.wants("mention", "bbc", ["Security Council"], threshold="mention")
+    assert not council.wants("core", "bbc", ["UNHCR"], threshold="mention")
+    zaobao = channel(outlets=["zaobao"])
+    assert zaobao.wants("mention", "zaobao", [], threshold="mention")
+    assert not zaobao.wants("core", "voa", ["Security Council"], threshold="mention")
+    assert not zaobao.wants("mention", "zaobao", [], threshold="core")  # no level of its own: the [alerts] threshold
+    assert not channel().wants("none", "bbc", [], threshold="mention")
+    assert channel_rules(council, "mention") == "core only, of every outlet, naming Security Council or WHO"
+
+
+def test_quiet_hours_are_in_the_channel_zone_and_may_pass_midnight():
+    night = channel(quiet_hours="22:00-07:00")
+    at = lambda hour, minute=0: datetime(2026, 12, 1, hour, minute, tzinfo=UTC)  # noqa: E731 (Singapore: +8)
+    assert night.quiet_at(at(14), SINGAPORE) and night.quiet_at(at(22, 59), SINGAPORE)  # 22:00 and 06:59 there
+    assert not night.quiet_at(at(23), SINGAPORE) and not night.quiet_at(at(13, 59), SINGAPORE)  # 07:00, 21:59
+    lunch = channel(quiet_hours="12:00-13:00")
+    assert lunch.quiet_at(at(4, 30), SINGAPORE) and not lunch.quiet_at(at(5), SINGAPORE)
+    assert not channel().quiet_at(at(14), SINGAPORE)
+
+
+@pytest.mark.parametrize("rules, error", [
+    ({"level": "urgent"}, "level must be mention or core, not 'urgent'"),
+    ({"quiet_hours": "22-7"}, 'quiet_hours must be like "22:00-07:00", not \'22-7\''),
+    ({"bodies": ["Security Counsel"]}, "no UN body 'Security Counsel' in the lexicon; its names: United Nations,"),
+])
+def test_a_rule_that_cannot_work_is_refused_naming_the_channel(rules, error):
+    with pytest.raises(ValueError, match="alert channel team: ") as refused:
+        alert_settings({"alerts": {"channels": [{"name": "team", "url": "json://127.0.0.1:9/", **rules}]}})
+    assert error in str(refused.value)
