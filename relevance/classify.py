@@ -40,7 +40,8 @@ class Evidence:
     match: str  # the matched span, as the article writes it
     paragraph: int  # -1 for the title, else the paragraph's index
     sentence: str  # the sentence around the match (at most 80 characters)
-    role: str  # title, lead-data, lead-action, action, mention, post (a job title: at most a mention), cv (ignored)
+    role: str  # title, lead-data, lead-action, action, mention, post (a job title: at most a mention), cv (a CV line,
+    # a denial or a cited source: not counted)
 
 
 @dataclass
@@ -218,6 +219,8 @@ def _matches(number: int, original: str, lexicon: Lexicon) -> list[Evidence]:
         post = next((p for p in posts if p[0] <= start < p[1] or start <= p[0] < end), None)
         if (lexicon.cv and lexicon.cv.search(window)) or (post and "前" in text[max(0, post[0] - 3) : post[0]]):
             role = "cv"
+        elif number >= LEAD_PARAGRAPHS and len(text) < 200 and "http" in text:
+            role = "cv"  # an entry of a list of sources or links: the article cites, it does not report
         elif post and text[post[0] : post[1]].endswith(("办事处", "外交代表", "使团", "代表团")):
             role = "cv"  # a state's mission in New York listed among its offices: not about the UN
         elif number < LEAD_PARAGRAPHS and lexicon.data and lexicon.data.search(around):

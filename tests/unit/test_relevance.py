@@ -26,7 +26,7 @@ def test_a_un_body_in_the_title_is_core_and_in_the_body_a_mention():
 @pytest.mark.parametrize("text", [
     "联合早报记者报道", "中俄发表联合声明", "两国举行联合军演", "联合国军在朝鲜战争中", "国际刑事法院发出逮捕令",
     "世界贸易组织裁定", "WTO ruling", "IMF and the World Bank", "北约秘书长斯托尔滕贝格说", "who knows what comes next",
-    "中国银联大数据显示", "他呼吁联合国际社会",
+    "中国银联大数据显示", "他呼吁联合国际社会", "台湾成立國家人權委員會",
 ])
 def test_look_alikes_are_not_the_un(text):
     assert level("新闻", text) == "none", classify("新闻", [text]).evidence
@@ -36,6 +36,16 @@ def test_traditional_characters_and_english_names_count_the_same():
     assert level("聯合國安理會通過決議") == "core"
     assert classify("新闻", ["世界衛生組織（WHO）發布指引"]).bodies == ["WHO"]
     assert level("The Security Council votes on Syria") == "core"
+
+
+def test_a_denial_and_a_cited_source_do_not_count():
+    # issue 12's dev split: a body said not to be the UN's; a UN report in a closing list of sources
+    assert level("市长联盟改列台湾", "该联盟虽然不是联合国之下的国际组织，却有影响。") == "none"
+    sources = "[3] 联合国地域开发中心：2008 年四川大地震调查报告书，2009年3月，https://example.org/report.pdf"
+    assert level("四川水库大坝", "一。", "二。", "三。", sources) == "none"
+    assert level("四川水库大坝", sources, "二。", "三。") != "none"  # a link in the lead is the story's own
+    in_the_text = "联合国地域开发中心的调查报告指出大坝受损。"
+    assert level("四川水库大坝", "一。", "二。", "三。", "四。", in_the_text) == "mention"
 
 
 def test_document_symbols_and_resolutions_name_their_body():
