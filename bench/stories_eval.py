@@ -58,7 +58,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", default=str(ROOT.parent / "shared/corpus/archive-2020h2.jsonl.gz"))
     ap.add_argument("--labels", default=str(ROOT / "bench/labels/story_pairs.jsonl"))
-    ap.add_argument("--show", type=int, default=0, help="print N wrongly judged pairs with the detector's reason")
+    ap.add_argument("--show", type=int, default=0,
+                    help="print N wrongly judged dev pairs with the detector's reason (test pairs: never)")
     ap.add_argument("--speed-posts", type=int, default=2000)
     args = ap.parse_args()
     with open(args.labels, encoding="utf-8") as lines:
@@ -92,7 +93,7 @@ def main() -> None:
     for label, kind in sorted({(label, kind) for label, kind, _ in by_kind}):
         joined, apart = by_kind[(label, kind, True)], by_kind[(label, kind, False)]
         print(f"  {label:<9} {kind:<12} {joined + apart:>4} pairs: {joined:>3} judged same, {apart:>3} not")
-    wrong = [r for r in rows if verdicts[r["id"]].same != (r["label"] == "same")]
+    wrong = [r for r in rows if r["split"] == "dev" and verdicts[r["id"]].same != (r["label"] == "same")]
     for row in wrong[: args.show]:
         print(f"\n#{row['id']} [{row['split']}] labelled {row['label']} ({row['kind']}): {row['note']}\n"
               f"  {row['a_outlet']}: {row['a_title']}\n  {row['b_outlet']}: {row['b_title']}\n"

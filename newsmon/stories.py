@@ -13,7 +13,10 @@ high (copies, twins, edits), or when most of the smaller text is inside the larg
 larger one's opening (a teaser, a cut copy; a digest or a page that embeds the smaller text elsewhere is not its
 story). Two articles of one outlet, of about one size, published more than SAME_OUTLET_HOURS apart are different
 stories unless nearly identical: that is what a daily template (a tally, a notice of military flights) looks like,
-while an outlet's own edits come within hours. Articles with one URL are revisions of one article.
+while an outlet's own edits come within hours. Articles with one URL are revisions of one article. Two outlets'
+articles under one title (after normalising) are one story with less shared text than others need
+(SAME_TITLE_CONTAINMENT): a close rewrite of a wire text keeps its title while its sentences are reworded, and the
+same event written up apart shares far less of its text under one title.
 The thresholds were tuned on the dev split of bench/labels/story_pairs.jsonl (bench/stories_eval.py scores them).
 
 Everything is deterministic: the hash parameters come from a fixed seed and no step uses Python's salted hash(), so
@@ -22,6 +25,7 @@ the same text gives the same bands in every process.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,6 +48,9 @@ LEAD_IN_OPENING = 0.5  # the share of the smaller text's lead shingles found in 
 SAME_OUTLET_HOURS = 12
 SAME_OUTLET_JACCARD = 0.9  # one outlet's texts further apart in time than that are one story only if nearly equal
 TEMPLATE_SIZE_RATIO = 0.5  # ... and of about one size: a teaser or an excerpt posted days later is still the story
+SAME_TITLE_CONTAINMENT = 0.45  # two outlets' rewrites of one text under one title share 0.48-0.63, reports of one
+# event written apart under one title 0.16-0.39 (the dev split)
+MIN_TITLE_KEY = 8  # characters of a normalised title that make it a key: shorter ones (一周新闻, 早报) recur
 BANDS = PERMUTATIONS // ROWS + LEAD_PERMUTATIONS // ROWS
 
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -120,6 +127,7 @@ class Signature:
     outlet: str = ""
     url: str = ""
     published_at: datetime | None = None
+    title: str = ""  # normalised, letters and digits only
 
     @property
     def size(self) -> int:
@@ -151,14 +159,15 @@ def search_normal_signature(title: str, body: str, *, outlet: str = "", url: str
         text, lead, opening,
         _minhash(text, slice(0, PERMUTATIONS)),
         _minhash(lead, slice(PERMUTATIONS, PERMUTATIONS + LEAD_PERMUTATIONS)),
-        outlet, url, published_at,
+        outlet, url, published_at, normal_title,
     )
 
 
 def bands(sig: Signature) -> list[int]:
-    """Up to BANDS int64 keys: two articles that share any key are candidates. Each key hashes one band's values with
-    the band's number, so equal values in different bands (or in the text and the lead) are different keys. A text
+    """Up to BANDS + 1 int64 keys: two articles that share any key are candidates. Each key hashes one band's values
+    with the band's number, so equal values in different bands (or in the text and the lead) are different keys. A text
     too short to be a copy of anything has none, and one with no lead no lead keys: every such text would share them.
+    The last key is the title's, when it is long enough to be an article's own.
     """
     if sig.size < MIN_SHINGLES:
         return []
@@ -168,7 +177,10 @@ def bands(sig: Signature) -> list[int]:
         for column in range(ROWS):
             key = _mix(key ^ values[:, column])
     keys = [int(k) for k in key.view(np.int64)]
-    return keys if len(sig.lead) else keys[:PERMUTATIONS // ROWS]
+    keys = keys if len(sig.lead) else keys[:PERMUTATIONS // ROWS]
+    if len(sig.title) >= MIN_TITLE_KEY:  # finds the rewrites under one title that share too few shingles for a band
+        keys.append(int.from_bytes(hashlib.blake2b(sig.title.encode(), digest_size=8).digest(), "little", signed=True))
+    return keys
 
 
 @dataclass(frozen=True)
@@ -212,4 +224,6 @@ def same_story(a: Signature, b: Signature) -> Verdict:
             return verdict(True, f"{containment:.0%} of the shorter text is in the longer one, its lead in the opening")
         return verdict(False, f"{containment:.0%} of the shorter text is in the longer one but not its lead "
                               f"({lead_found:.0%} of it in the opening): a digest or an embedded item")
+    if a.title and a.title == b.title and a.outlet != b.outlet and containment >= SAME_TITLE_CONTAINMENT:
+        return verdict(True, f"one title in two outlets, {containment:.0%} of the shorter text in the longer one")
     return verdict(False, f"different texts (Jaccard {jaccard:.2f}, containment {containment:.0%})")

@@ -18,6 +18,7 @@ from newsmon.storage.articles import article_row, store_article, store_articles
 from newsmon.storage.engine import session
 from newsmon.storage.models import Article as StoredArticle
 from newsmon.storage.models import table_of
+from newsmon.stories import BANDS
 
 PAIRS = Path(__file__).resolve().parents[1] / "fixtures" / "story_pairs.jsonl"
 FETCHED = datetime(2026, 11, 20, tzinfo=UTC)
@@ -64,7 +65,7 @@ def test_an_imported_batch_gets_the_same_stories_in_input_order(db):
         assert story[second] == (first if pair["label"] == "same" else second), pair["note"]
     with db.connect() as connection:  # every article has its keys, bounded
         keys = connection.execute(sa.text("SELECT article_id, count(*) FROM story_keys GROUP BY article_id")).all()
-    assert len(keys) == len(ids) and all(count <= 48 for _, count in keys)
+    assert len(keys) == len(ids) and all(count <= BANDS + 1 for _, count in keys)  # the bands and the title
 
 
 def test_a_story_is_found_through_the_index_after_the_signature_is_forgotten(db):
