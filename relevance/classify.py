@@ -28,6 +28,11 @@ LEXICON = Path(__file__).with_name("un_lexicon.toml")
 LEVELS = ("none", "mention", "core")
 TITLE = -1  # the paragraph number of the title in evidence
 
+# A denial (不是联合国之下的国际组织) before a match, about an organisation after it; and a list of sources' entry
+# (title, publisher, 2009年3月, URL). Neither is the UN acting: such matches are not counted.
+_DENIED_BEFORE = re.compile(r"(?:不是|并非)$")
+_DENIED_AFTER = re.compile(r"[^，。；,;]{0,10}(?:组织|机构)")
+_CITATION = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?\s*[，,]\s*(?:https?://|file:|www\.)")
 _SENTENCE = re.compile(r"[^。！？!?；;\n]*[。！？!?；;]?")
 CORE_COVERAGE = 0.5  # share of paragraphs with UN matches that makes the UN a principal subject
 LEAD_PARAGRAPHS = 3  # the lead: what a story is built on comes first
@@ -40,8 +45,8 @@ class Evidence:
     match: str  # the matched span, as the article writes it
     paragraph: int  # -1 for the title, else the paragraph's index
     sentence: str  # the sentence around the match (at most 80 characters)
-    role: str  # title, lead-data, lead-action, action, mention, post (a job title: at most a mention), cv (a CV line,
-    # a denial or a cited source: not counted)
+    role: str  # title, lead-data, lead-action, action, mention, post (a job title: at most a mention), cv (not counted:
+    # a CV line, a denial, a list of sources' entry)
 
 
 @dataclass
@@ -161,7 +166,8 @@ def classify(title: str, paragraphs: list[str], lexicon: Lexicon | None = None) 
     counted = [e for e in evidence if e.role != "cv"]
     reasons: list[str] = []
     if not counted:
-        reasons.append("no UN body named outside CV lines" if evidence else "no UN body named")
+        reasons.append("no UN body named outside CV lines, denials and lists of sources" if evidence
+                       else "no UN body named")
         return Relevance("none", 0.0, [], evidence, lexicon.fingerprint, reasons)
 
     weights = {e: _weight(e, lexicon) for e in counted}
@@ -219,8 +225,11 @@ def _matches(number: int, original: str, lexicon: Lexicon) -> list[Evidence]:
         post = next((p for p in posts if p[0] <= start < p[1] or start <= p[0] < end), None)
         if (lexicon.cv and lexicon.cv.search(window)) or (post and "前" in text[max(0, post[0] - 3) : post[0]]):
             role = "cv"
-        elif number >= LEAD_PARAGRAPHS and len(text) < 200 and "http" in text:
-            role = "cv"  # an entry of a list of sources or links: the article cites, it does not report
+        elif number != TITLE and _DENIED_BEFORE.search(text[max(0, start - 3) : start]) \
+                and _DENIED_AFTER.match(text[end : end + 12]):
+            role = "cv"  # "不是联合国之下的组织": said not to be the UN's
+        elif _CITATION.search(text):
+            role = "cv"  # an entry of a list of sources: the article cites a UN document, it does not report it
         elif post and text[post[0] : post[1]].endswith(("办事处", "外交代表", "使团", "代表团")):
             role = "cv"  # a state's mission in New York listed among its offices: not about the UN
         elif number < LEAD_PARAGRAPHS and lexicon.data and lexicon.data.search(around):

@@ -43,7 +43,10 @@ def test_a_denial_and_a_cited_source_do_not_count():
     assert level("市长联盟改列台湾", "该联盟虽然不是联合国之下的国际组织，却有影响。") == "none"
     sources = "[3] 联合国地域开发中心：2008 年四川大地震调查报告书，2009年3月，https://example.org/report.pdf"
     assert level("四川水库大坝", "一。", "二。", "三。", sources) == "none"
-    assert level("四川水库大坝", sources, "二。", "三。") != "none"  # a link in the lead is the story's own
+    with_a_link = "联合国难民署发表声明，呼吁各方保护平民 https://unhcr.org/x"
+    assert level("难民", "一。", "二。", "三。", with_a_link) == "mention"
+    assert level("新闻", "俄罗斯代表说，安理会不是橡皮图章。") != "none"  # a denial about something else
+    assert level("新闻", "这并不是联合国第一次就此发出警告。") == "mention"
     in_the_text = "联合国地域开发中心的调查报告指出大坝受损。"
     assert level("四川水库大坝", "一。", "二。", "三。", "四。", in_the_text) == "mention"
 
