@@ -131,7 +131,8 @@ class DeliveryReport:
 
     def line(self) -> str:
         text = f"alerts: {self.sent} sent, {self.failed} failed"
-        return text + (f" ({'; '.join(self.errors[:3])})" if self.errors else "")
+        text += f" ({'; '.join(self.errors[:3])})" if self.errors else ""
+        return text + (f"; held for quiet hours: {', '.join(self.quiet)}" if self.quiet else "")
 
 
 def deliver_pending(

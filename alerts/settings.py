@@ -42,9 +42,10 @@ class Channel:
         object.__setattr__(self, "bodies", tuple(self.bodies))
         if self.level not in ("", "mention", "core"):
             raise ValueError(f"alert channel {self.name}: level must be mention or core, not {self.level!r}")
-        if self.quiet_hours and not _QUIET_HOURS.match(self.quiet_hours):
-            raise ValueError(f"alert channel {self.name}: quiet_hours must be like \"22:00-07:00\", not "
-                             f"{self.quiet_hours!r}")
+        if self.quiet_hours and (not _QUIET_HOURS.match(self.quiet_hours)
+                                 or self.quiet_hours[:5] == self.quiet_hours[6:]):
+            raise ValueError(f"alert channel {self.name}: quiet_hours must be like \"22:00-07:00\" (two different "
+                             f"times), not {self.quiet_hours!r}")
         if self.format not in FORMATS:
             raise ValueError(f"alert channel {self.name}: format {self.format!r} is not one of {', '.join(FORMATS)}")
         if self.kind == "apprise" and bool(self.url) == bool(self.secret):
@@ -125,11 +126,15 @@ class AlertSettings:
 def alert_settings(data: dict) -> AlertSettings:
     section = data.get("alerts", {})
     channels = [Channel(**entry) for entry in section.get("channels", [])]
-    known_bodies = load_lexicon().weights
+    lexicon = load_lexicon()
     for channel in channels:
-        if unknown := [body for body in channel.bodies if body not in known_bodies]:
+        if unknown := [body for body in channel.bodies if body not in lexicon.weights]:
             raise ValueError(f"alert channel {channel.name}: no UN body {', '.join(map(repr, unknown))} in the "
-                             f"lexicon; its names: {', '.join(known_bodies)}")
+                             f"lexicon; its names: {', '.join(lexicon.weights)}")
+        if generic := [body for body in channel.bodies if body in lexicon.generic]:
+            # an article naming the Security Council lists it, not the bare UN: the channel would miss it
+            raise ValueError(f"alert channel {channel.name}: {', '.join(map(repr, generic))} stands for any UN "
+                             "body; leave bodies out to receive them all")
     if section.get("prefect_events", True):
         channels.append(Channel(PREFECT_EVENT, kind=PREFECT_EVENT, format="text"))
     threshold = section.get("threshold", "mention")

@@ -387,8 +387,6 @@ def cmd_alerts(args) -> int:
     print(report.line())
     if report.waiting:
         print(f"waiting for a Prefect run: {', '.join(report.waiting)}")
-    if report.quiet:
-        print(f"in quiet hours, their alerts wait: {', '.join(report.quiet)}")
     return 1 if report.failed else 0
 
 

@@ -5,12 +5,14 @@ its quiet hours keeps its alerts pending until they end."""
 import json
 from dataclasses import replace
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from newsmon import settings
 from newsmon.alerts.deliver import deliver_pending
 from newsmon.alerts.preview import preview
+from newsmon.alerts.receiver import WebhookReceiver
 from newsmon.cli import main
 from newsmon.ingest import ingest_outlet
 from newsmon.replay.server import ReplayServer
@@ -21,7 +23,14 @@ from newsmon.storage.search import un_related_since
 from tests.conftest import empty_tables
 
 EVERYTHING = datetime(2000, 1, 1, tzinfo=UTC)
-# Never delivered to in these tests but the last, which has a receiver of its own
+SINGAPORE = ZoneInfo("Asia/Singapore")
+
+
+def fetched_in_the_loud_minute(fetched_at: datetime) -> bool:
+    """Stored at 23:59 in Singapore, the minute the night channel is not quiet: its alert is not held."""
+    return fetched_at.astimezone(SINGAPORE).strftime("%H:%M") == "23:59"
+# Never delivered to (port 9), but night by the last test, through a receiver of its own; night is quiet all day
+# but 23:59
 CHANNELS = """channels = [
   { name = "everything", url = "json://127.0.0.1:9/everything" },
   { name = "council", url = "json://127.0.0.1:9/council", level = "core", bodies = ["Security Council"] },
@@ -82,8 +91,10 @@ def test_preview_shows_a_channel_what_the_outbox_holds(replayed, capsys):
     for channel in replayed.alerts.channels:
         if channel.kind == "apprise":
             alerts = preview(channel, replayed.alerts, articles)
+            held = {alert.article.id for alert in alerts if alert.held}
             assert {alert.article.id for alert in alerts} == queued(channel.name), channel.name
-            assert all(alert.held == (channel.name == "night") for alert in alerts)
+            assert all(alert.held == (channel.name == "night" and not fetched_in_the_loud_minute(
+                alert.article.fetched_at)) for alert in alerts)
 
     with settings.use(replace(settings.current(), sources_path=replayed.path)):
         assert main(["alerts", "preview", "council", "--since", "2000-01-01"]) == 0
@@ -97,7 +108,7 @@ def test_preview_shows_a_channel_what_the_outbox_holds(replayed, capsys):
     assert all(f"\n{id:>7}  " in table for id in queued("council"))
     records = [json.loads(line) for line in night.splitlines()]
     assert {record["id"] for record in records} == queued("night")
-    assert all(record["held_for_quiet_hours"] for record in records)
+    assert {record["id"] for record in records if record["held_for_quiet_hours"]} == held  # night: the last
     assert "no alert channel 'nope'" in capsys.readouterr().err
 
 
@@ -110,4 +121,10 @@ def test_a_channel_in_its_quiet_hours_keeps_its_alerts_until_they_end(replayed):
         pending = connection.execute("SELECT count(*) FROM alert_outbox WHERE channel = 'night'"
                                      " AND sent_at IS NULL AND attempts = 0").fetchone()[0]
     assert pending == len(queued("night"))  # untouched: nothing tried, nothing lost
+
+    with WebhookReceiver() as webhook:  # at 23:59 in Singapore the quiet hours have ended: the alerts go
+        loud = replace(quiet, channels=(replace(night, url=webhook.url),))
+        report = deliver_pending(storage_engine.get_engine(), loud, now=datetime(2026, 12, 1, 15, 59, 30, tzinfo=UTC))
+        assert (report.sent, report.failed, report.quiet) == (len(queued("night")), 0, [])
+        assert len(webhook.received) == len(queued("night"))
 

@@ -40,7 +40,9 @@ def test_quiet_hours_are_in_the_channel_zone_and_may_pass_midnight():
 
 @pytest.mark.parametrize("rules, error", [
     ({"level": "urgent"}, "level must be mention or core, not 'urgent'"),
-    ({"quiet_hours": "22-7"}, 'quiet_hours must be like "22:00-07:00", not \'22-7\''),
+    ({"quiet_hours": "22-7"}, 'quiet_hours must be like "22:00-07:00" (two different times), not \'22-7\''),
+    ({"quiet_hours": "07:00-07:00"}, "(two different times), not '07:00-07:00'"),
+    ({"bodies": ["United Nations"]}, "'United Nations' stands for any UN body; leave bodies out"),
     ({"bodies": ["Security Counsel"]}, "no UN body 'Security Counsel' in the lexicon; its names: United Nations,"),
 ])
 def test_a_rule_that_cannot_work_is_refused_naming_the_channel(rules, error):
