@@ -74,9 +74,10 @@ def main() -> None:
     candidates = {r["id"]: bool(keys[r["a"]] & keys[r["b"]]) for r in rows}
     print(f"{len(rows)} labelled pairs: " + ", ".join(f"{n} {k}" for k, n in sorted(Counter(
         r["label"] for r in rows).items())))
-    print("same_story judging each labelled pair; then as the index would, judging only pairs sharing a band key:")
+    print("same_story judging each labelled pair; then as the index would, judging only pairs sharing a key"
+          " (a band's or the title's):")
     print(f"{'split':<6} {'pairs':>5} {'same':>5} {'precision':>9} {'recall':>7} {'F1':>6}   "
-          f"{'band keys shared (same pairs)':>29} {'precision':>9} {'recall':>7}")
+          f"{'keys shared (same pairs)':>29} {'precision':>9} {'recall':>7}")
     for split in ("dev", "test"):
         chosen = [r for r in rows if r["split"] == split]
         truth = [r["label"] == "same" for r in chosen]

@@ -50,7 +50,7 @@ SAME_OUTLET_JACCARD = 0.9  # one outlet's texts further apart in time than that 
 TEMPLATE_SIZE_RATIO = 0.5  # ... and of about one size: a teaser or an excerpt posted days later is still the story
 SAME_TITLE_CONTAINMENT = 0.45  # two outlets' rewrites of one text under one title share 0.48-0.63, reports of one
 # event written apart under one title 0.16-0.39 (the dev split)
-MIN_TITLE_KEY = 8  # characters of a normalised title that make it a key: shorter ones (一周新闻, 早报) recur
+MIN_TITLE_KEY = 8  # characters of a normalised title that is an article's own: shorter ones (一周新闻, 早报) recur
 BANDS = PERMUTATIONS // ROWS + LEAD_PERMUTATIONS // ROWS
 
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -224,6 +224,7 @@ def same_story(a: Signature, b: Signature) -> Verdict:
             return verdict(True, f"{containment:.0%} of the shorter text is in the longer one, its lead in the opening")
         return verdict(False, f"{containment:.0%} of the shorter text is in the longer one but not its lead "
                               f"({lead_found:.0%} of it in the opening): a digest or an embedded item")
-    if a.title and a.title == b.title and a.outlet != b.outlet and containment >= SAME_TITLE_CONTAINMENT:
+    one_title = len(a.title) >= MIN_TITLE_KEY and a.title == b.title and a.outlet != b.outlet
+    if one_title and containment >= SAME_TITLE_CONTAINMENT:
         return verdict(True, f"one title in two outlets, {containment:.0%} of the shorter text in the longer one")
     return verdict(False, f"different texts (Jaccard {jaccard:.2f}, containment {containment:.0%})")
