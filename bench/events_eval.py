@@ -33,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.score import binary_prf  # noqa: E402
 from newsmon import events  # noqa: E402
 from newsmon.parsers.parse import parse_post  # noqa: E402
 from newsmon.search_text import normalise  # noqa: E402
@@ -41,13 +42,6 @@ from newsmon.stories import same_story, signature  # noqa: E402
 GRID_KEY_TERMS = (10, 20, 30)
 GRID_SHARED_KEYS = (1, 2, 3)
 GRID_COSINES = [round(0.10 + 0.01 * step, 2) for step in range(31)]
-
-
-def prf(truth: list[bool], guess: list[bool]) -> tuple[float, float, float]:
-    tp = sum(t and g for t, g in zip(truth, guess, strict=True))
-    precision = tp / max(1, sum(guess))
-    recall = tp / max(1, sum(truth))
-    return precision, recall, 2 * precision * recall / max(1e-9, precision + recall)
 
 
 def read_posts(corpus: Path, wanted: set[int], first: int, stream: range) -> dict[int, dict]:
@@ -91,7 +85,7 @@ def score_labels(rows: list[dict], posts: dict[int, dict], frequencies: events.D
         event_rows = [i for i, r in enumerate(chosen) if r["label"] == "event"]
         cells = []
         for guess in (alone, chained):
-            p, r_, f = prf(truth, guess)
+            p, r_, f = binary_prf(truth, guess)
             joined = sum(guess[i] for i in event_rows)
             cells.append(f"{p:>9.3f} {r_:>7.3f} {f:>6.3f} {joined:>9} of {len(event_rows):<2} "
                          f"{joined / len(event_rows):.2f}")
@@ -116,7 +110,7 @@ def score_labels(rows: list[dict], posts: dict[int, dict], frequencies: events.D
             for threshold in GRID_COSINES:
                 guess = [in_window[r["id"]] and shared[r["id"]] >= shared_keys and cosines[r["id"]] >= threshold
                          for r in dev]
-                results.append((prf(truth, guess), key_terms, shared_keys, threshold))
+                results.append((binary_prf(truth, guess), key_terms, shared_keys, threshold))
     results.sort(key=lambda result: (-result[0][2], -result[0][0]))
     print("\nthe dev grid, best F1 first (key terms, shared, cosine: precision recall F1):")
     for (p, r_, f), key_terms, shared_keys, threshold in results[:8]:

@@ -22,15 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.score import binary_prf  # noqa: E402
 from newsmon.parsers.parse import parse_post  # noqa: E402
 from newsmon.stories import Signature, bands, same_story, signature  # noqa: E402
-
-
-def prf(truth: list[bool], guess: list[bool]) -> tuple[float, float, float]:
-    tp = sum(t and g for t, g in zip(truth, guess, strict=True))
-    precision = tp / max(1, sum(guess))
-    recall = tp / max(1, sum(truth))
-    return precision, recall, 2 * precision * recall / max(1e-9, precision + recall)
 
 
 def read_posts(corpus: Path, wanted: set[int], first: int) -> dict[int, dict]:
@@ -81,8 +75,8 @@ def main() -> None:
     for split in ("dev", "test"):
         chosen = [r for r in rows if r["split"] == split]
         truth = [r["label"] == "same" for r in chosen]
-        p, r_, f = prf(truth, [verdicts[r["id"]].same for r in chosen])
-        indexed = prf(truth, [verdicts[r["id"]].same and candidates[r["id"]] for r in chosen])
+        p, r_, f = binary_prf(truth, [verdicts[r["id"]].same for r in chosen])
+        indexed = binary_prf(truth, [verdicts[r["id"]].same and candidates[r["id"]] for r in chosen])
         same = sum(truth)
         found = sum(candidates[r["id"]] for r in chosen if r["label"] == "same")
         print(f"{split:<6} {len(chosen):>5} {same:>5} {p:>9.3f} {r_:>7.3f} {f:>6.3f}   {found:>22} of {same:<4} "

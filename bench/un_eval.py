@@ -21,22 +21,15 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))
 
-import un_labels  # noqa: E402
-
+from bench import un_labels  # noqa: E402
+from bench.score import binary_prf  # noqa: E402
 from newsmon.relevance.classify import classify, load_lexicon  # noqa: E402
 
 KEYWORDS = ("联合国", "聯合國", "安理会", "安理會", "世卫", "世衛", "世界卫生组织", "世界衛生組織", "联大", "聯大",
             "United Nations", "Security Council", "WHO", "UNESCO", "UNICEF", "UNHCR", "古特雷斯", "谭德塞", "譚德塞")
 LEVELS = ("core", "mention", "none")
-
-
-def prf(truth: list[bool], guess: list[bool]) -> tuple[float, float, float]:
-    tp = sum(t and g for t, g in zip(truth, guess, strict=True))
-    precision = tp / max(1, sum(guess))
-    recall = tp / max(1, sum(truth))
-    return precision, recall, 2 * precision * recall / max(1e-9, precision + recall)
 
 
 def main() -> None:
@@ -66,7 +59,7 @@ def main() -> None:
         print(f"\n{name}: {len(part)} posts, {sum(related)} UN-related, {truth.count('core')} core")
         for who, guesses in (("newsmon classify", [answers[i]["level"] for i in part]),
                              ("keyword baseline", [baseline[i] for i in part])):
-            p, r, f = prf(related, [g != "none" for g in guesses])
+            p, r, f = binary_prf(related, [g != "none" for g in guesses])
             core = [g == "core" for t, g in zip(truth, guesses, strict=True) if t == "core"]
             recall = f"core recall {sum(core)}/{len(core)} = {sum(core) / max(1, len(core)):.3f}"
             print(f"  {who:17} UN-related vs none: P {p:.3f} R {r:.3f} F1 {f:.3f}   "

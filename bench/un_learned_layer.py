@@ -22,10 +22,10 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))
 
-import un_labels  # noqa: E402
-
+from bench import un_labels  # noqa: E402
+from bench.score import binary_prf  # noqa: E402
 from newsmon.relevance.classify import LEAD_PARAGRAPHS, Lexicon, Relevance, classify, load_lexicon  # noqa: E402
 
 FEATURES = {
@@ -105,11 +105,7 @@ def predict(row: dict, layer: Layer) -> str:
 
 
 def figures(rows: list[dict], guesses: list[str]) -> str:
-    truth = [row["level"] != "none" for row in rows]
-    guess = [g != "none" for g in guesses]
-    tp = sum(t and g for t, g in zip(truth, guess, strict=True))
-    precision, recall = tp / max(1, sum(guess)), tp / max(1, sum(truth))
-    f1 = 2 * precision * recall / max(1e-9, precision + recall)
+    precision, recall, f1 = binary_prf([row["level"] != "none" for row in rows], [g != "none" for g in guesses])
     cores = [g == "core" for row, g in zip(rows, guesses, strict=True) if row["level"] == "core"]
     return (f"P {precision:.3f} R {recall:.3f} F1 {f1:.3f}  core recall {sum(cores)}/{len(cores)}"
             f" = {sum(cores) / max(1, len(cores)):.3f}")
