@@ -199,14 +199,19 @@ class ScoredArticle(NamedTuple):
     article: StoryArticle
     bodies: list[str]  # the UN bodies its relevance names
     story_id: int | None
+    in_window: bool  # False: an earlier UN-related article of a story the window has
 
 
 def un_related_since(connection: psycopg.Connection, since: datetime) -> list[ScoredArticle]:
-    """The articles scored mention or core, published (else first fetched) from since, in the order they were
-    stored: the order their alerts were queued in."""
+    """The articles scored mention or core, published (else first fetched) from since, and the earlier ones of
+    their stories (in_window False: a story alerted before the window is not alerted again), in the order they
+    were stored: the order their alerts were queued in."""
     condition, parameters = ArticleFilter(since=since, un="mention").condition()
     rows = connection.execute(
-        f"SELECT {_LISTED_COLUMNS}, r.bodies, a.story_id FROM {_WITH_OUTLET_AND_RELEVANCE} WHERE {condition}"
+        f"WITH in_window AS (SELECT a.id, a.story_id FROM {_WITH_OUTLET_AND_RELEVANCE} WHERE {condition})"
+        f" SELECT {_LISTED_COLUMNS}, r.bodies, a.story_id, a.id IN (SELECT id FROM in_window)"
+        f" FROM {_WITH_OUTLET_AND_RELEVANCE} WHERE a.id IN (SELECT id FROM in_window)"
+        " OR (r.level = ANY(%(levels)s) AND a.story_id IN (SELECT story_id FROM in_window))"
         " ORDER BY a.id", parameters,
     )
-    return [ScoredArticle(StoryArticle(*row[:-2]), row[-2], row[-1]) for row in rows]
+    return [ScoredArticle(StoryArticle(*row[:-3]), *row[-3:]) for row in rows]

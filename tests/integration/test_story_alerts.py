@@ -14,14 +14,17 @@ from sqlmodel import select
 
 from newsmon.alerts.deliver import deliver_pending
 from newsmon.alerts.outbox import score_and_queue
+from newsmon.alerts.preview import preview
 from newsmon.alerts.receiver import WebhookReceiver
 from newsmon.alerts.settings import AlertSettings, Channel
 from newsmon.model import Article
 from newsmon.parsers import parser_for
 from newsmon.storage.articles import store_article
+from newsmon.storage.connect import connect
 from newsmon.storage.engine import session
 from newsmon.storage.feeds import ensure_source
 from newsmon.storage.models import Alert
+from newsmon.storage.search import un_related_since
 from tests.integration.test_alerts import PUBLISHED, Markup, settings_for, un_article
 from tests.mail_receiver import MailReceiver
 
@@ -149,3 +152,21 @@ def test_a_digest_names_each_alerts_story(db):
     ]
     first, second = digest["message"].split("\n\n")
     assert "Also reported by:\n美国之音 VOA 中文 · " in first and "Also reported by" not in second
+
+
+def test_preview_of_a_window_leaves_out_a_story_alerted_before_it(db):
+    settings = settings_for(Channel("hook", "json://127.0.0.1:9/hook", "text"))
+    store(db, un_article(), settings, story=1)  # BBC, before the window
+    store(db, copy_from("voa", VOA_URL, 45), settings, story=1)  # VOA, 45 minutes later: in the window
+    store(db, un_article(n=2, **ANOTHER_STORY), settings, story=3)  # another story, in the window
+    since = PUBLISHED + timedelta(minutes=30)
+    with db.connect() as connection:
+        connection.execute(sa.text("UPDATE articles SET published_at = :at WHERE id = 3"),
+                           {"at": PUBLISHED + timedelta(hours=1)})
+        connection.commit()
+    with connect() as connection:
+        articles = un_related_since(connection, since)
+    assert [(scored.article.id, scored.in_window) for scored in articles] == [(1, False), (2, True), (3, True)]
+    alerts = preview(settings.channel("hook"), settings, articles)
+    assert [(alert.article.id, alert.also) for alert in alerts] == [(3, [])]  # the outbox holds alerts for 1 and 3
+    assert {article_id for article_id, _, _ in outbox(db)} == {1, 3}

@@ -6,7 +6,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from newsmon.alerts.settings import Channel, alert_settings, channel_rules
+from newsmon.alerts.preview import preview
+from newsmon.alerts.settings import AlertSettings, Channel, alert_settings, channel_rules
+from newsmon.storage.search import ScoredArticle, StoryArticle
 
 SINGAPORE = ZoneInfo("Asia/Singapore")
 
@@ -49,3 +51,21 @@ def test_a_rule_that_cannot_work_is_refused_naming_the_channel(rules, error):
     with pytest.raises(ValueError, match="alert channel team: ") as refused:
         alert_settings({"alerts": {"channels": [{"name": "team", "url": "json://127.0.0.1:9/", **rules}]}})
     assert error in str(refused.value)
+
+
+def test_preview_alerts_a_story_once_and_not_again_when_its_alert_came_before_the_window():
+    def scored(id: int, story: int, in_window: bool, level: str = "core") -> ScoredArticle:
+        article = StoryArticle(id, "bbc", "BBC", None, datetime(2026, 12, 1, 4, tzinfo=UTC), f"t{id}", f"u{id}", level)
+        return ScoredArticle(article, ["Security Council"], story, in_window)
+
+    articles = [
+        scored(1, 1, in_window=False),  # story 1 was alerted before the window ...
+        scored(2, 2, in_window=False, level="mention"),  # ... story 2 too, but not at a level this channel wants
+        scored(3, 1, in_window=True),  # ... so its article in the window is no new alert
+        scored(4, 2, in_window=True),
+        scored(5, 3, in_window=True),
+        scored(6, 2, in_window=True),
+        scored(7, 3, in_window=False),  # stored after 5, published before the window: not the window's
+    ]
+    alerts = preview(channel(level="core"), AlertSettings(), articles)
+    assert [(alert.article.id, [other.id for other in alert.also]) for alert in alerts] == [(4, [6]), (5, [])]
