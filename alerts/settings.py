@@ -126,6 +126,20 @@ class AlertSettings:
 def alert_settings(data: dict) -> AlertSettings:
     section = data.get("alerts", {})
     channels = [Channel(**entry) for entry in section.get("channels", [])]
+    _check_bodies(channels)
+    if section.get("prefect_events", True):
+        channels.append(Channel(PREFECT_EVENT, kind=PREFECT_EVENT, format="text"))
+    threshold = section.get("threshold", "mention")
+    if threshold not in ("mention", "core"):
+        raise ValueError(f"alerts.threshold must be mention or core, not {threshold!r}")
+    return AlertSettings(threshold, section.get("time_zone", "Asia/Singapore"), tuple(channels))
+
+
+def _check_bodies(channels: list[Channel]) -> None:
+    """Refuse UN bodies the lexicon does not name, and the bare UN; read the lexicon only when a channel names any
+    (every command that loads the registry comes here)."""
+    if not any(channel.bodies for channel in channels):
+        return
     lexicon = load_lexicon()
     for channel in channels:
         if unknown := [body for body in channel.bodies if body not in lexicon.weights]:
@@ -135,12 +149,6 @@ def alert_settings(data: dict) -> AlertSettings:
             # an article naming the Security Council lists it, not the bare UN: the channel would miss it
             raise ValueError(f"alert channel {channel.name}: {', '.join(map(repr, generic))} stands for any UN "
                              "body; leave bodies out to receive them all")
-    if section.get("prefect_events", True):
-        channels.append(Channel(PREFECT_EVENT, kind=PREFECT_EVENT, format="text"))
-    threshold = section.get("threshold", "mention")
-    if threshold not in ("mention", "core"):
-        raise ValueError(f"alerts.threshold must be mention or core, not {threshold!r}")
-    return AlertSettings(threshold, section.get("time_zone", "Asia/Singapore"), tuple(channels))
 
 
 def channel_lines(settings: AlertSettings) -> list[str]:

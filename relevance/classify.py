@@ -218,6 +218,8 @@ def _matches(number: int, original: str, lexicon: Lexicon) -> list[Evidence]:
     spans = [span for span in spans if not _inside_lookalike(text, span, lexicon)]
     posts = [m.span() for m in lexicon.post.finditer(text)] if lexicon.post else []
     source = original if aligned else text
+    # an entry of a list of sources: the article cites a UN document, it does not report it
+    cited = bool(spans) and _CITATION.search(text) is not None
     for start, end, body in _without_overlaps(spans):
         around = _sentence_at(text, start)  # the rules read simplified characters
         sentence = around if source is text else _sentence_at(source, start)  # evidence quotes the article
@@ -228,8 +230,8 @@ def _matches(number: int, original: str, lexicon: Lexicon) -> list[Evidence]:
         elif number != TITLE and _DENIED_BEFORE.search(text[max(0, start - 3) : start]) \
                 and _DENIED_AFTER.match(text[end : end + 12]):
             role = "cv"  # "不是联合国之下的组织": said not to be the UN's
-        elif _CITATION.search(text):
-            role = "cv"  # an entry of a list of sources: the article cites a UN document, it does not report it
+        elif cited:
+            role = "cv"
         elif post and text[post[0] : post[1]].endswith(("办事处", "外交代表", "使团", "代表团")):
             role = "cv"  # a state's mission in New York listed among its offices: not about the UN
         elif number < LEAD_PARAGRAPHS and lexicon.data and lexicon.data.search(around):
