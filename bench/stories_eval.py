@@ -96,6 +96,8 @@ def main() -> None:
 
     speed_posts = [(post["title"], "\n".join(post["paragraphs"])) for n, post in sorted(posts.items())
                    if n < args.speed_posts]
+    if not speed_posts:
+        return
     characters = sum(len(title) + len(body) for title, body in speed_posts)
     started = time.perf_counter()
     for title, body in speed_posts:

@@ -8,11 +8,17 @@ mid >= 0.3, lo); 8 hi, 10 mid, 8 lo are drawn from each, 6 more from the script 
 aimed at the kinds round 1 drew few of: 18 pairs with one title in both scripts, 14 of one outlet with one title,
 8 across outlets with one title, 16 teasers (one body over 3 times the other, overlap8 >= 0.3) and 10 pairs found by
 the title prefix alone (look-alikes). Bodies under 30 characters are left out.
+
+    python bench/labels/draw_pairs.py candidates.jsonl --more bench/labels/story_pairs.jsonl > more.jsonl
+
+Round 3 (seed 21, issue 11's second set), drawn from the candidates not in the given labels file: in each stratum of
+round 1, 5 hi, 12 mid and 8 lo (more of the middle, where a rewrite and a report of one event meet), then 20 pairs
+across outlets under one title (where the one-title rule acts).
 """
 
+import argparse
 import json
 import random
-import sys
 from collections import defaultdict
 
 
@@ -28,12 +34,42 @@ def level(overlap: float) -> str:
     return "hi" if overlap >= 0.8 else "mid" if overlap >= 0.3 else "lo"
 
 
-def main() -> None:
-    with open(sys.argv[1], encoding="utf-8") as lines:
-        candidates = [c for c in map(json.loads, lines) if min(c["a_chars"], c["b_chars"]) >= 30]
+def strata_of(candidates: list[dict]) -> dict[tuple[str, str], list[dict]]:
     strata = defaultdict(list)
     for c in candidates:
         strata[(kind(c), level(c["overlap8"]))].append(c)
+    return strata
+
+
+def round3(candidates: list[dict], labelled: set[tuple[int, int]]) -> list[dict]:
+    fresh = [c for c in candidates if (c["a"], c["b"]) not in labelled]
+    random.seed(21)
+    quota = {"hi": 5, "mid": 12, "lo": 8}
+    drawn = []
+    for (k, o), members in sorted(strata_of(fresh).items()):
+        drawn += [c | {"group": f"{k}-{o}"} for c in random.sample(members, min(quota[o], len(members)))]
+    taken = {(c["a"], c["b"]) for c in drawn}
+    cross_title = [c for c in fresh if "title" in c["signals"] and c["a_outlet"] != c["b_outlet"]
+                   and (c["a"], c["b"]) not in taken]
+    drawn += [c | {"group": "cross-title"} for c in random.sample(cross_title, min(20, len(cross_title)))]
+    random.shuffle(drawn)
+    return drawn
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("candidates")
+    ap.add_argument("--more", metavar="LABELS", help="draw round 3, leaving out the pairs of this labels file")
+    args = ap.parse_args()
+    with open(args.candidates, encoding="utf-8") as lines:
+        candidates = [c for c in map(json.loads, lines) if min(c["a_chars"], c["b_chars"]) >= 30]
+    if args.more:
+        with open(args.more, encoding="utf-8") as lines:
+            labelled = {(min(row["a"], row["b"]), max(row["a"], row["b"])) for row in map(json.loads, lines)}
+        for c in round3(candidates, labelled):
+            print(json.dumps(c))
+        return
+    strata = strata_of(candidates)
     random.seed(11)
     quota = {"hi": 8, "mid": 10, "lo": 8}
     drawn = []
