@@ -1,6 +1,6 @@
 """Score newsmon.stories' near-duplicate detector on bench/labels/story_pairs.jsonl, and time its signatures.
 
-    python bench/stories_eval.py [--corpus PATH] [--labels PATH] [--show N] [--speed-posts N]
+    python bench/stories_eval.py [--corpus PATH] [--labels PATH] [--show N] [--speed-posts N] [--dev-only]
 
 Each labelled pair names two posts of ../shared/corpus/archive-2020h2.jsonl.gz by line (from 0); both are parsed as
 `newsmon parse` does (title and body paragraphs) and compared with `same_story`. Precision, recall and F1 of `same`
@@ -55,6 +55,7 @@ def main() -> None:
     ap.add_argument("--show", type=int, default=0,
                     help="print N wrongly judged dev pairs with the detector's reason (test pairs: never)")
     ap.add_argument("--speed-posts", type=int, default=2000)
+    ap.add_argument("--dev-only", action="store_true", help="print nothing about test pairs (while tuning)")
     args = ap.parse_args()
     with open(args.labels, encoding="utf-8") as lines:
         rows = [json.loads(line) for line in lines]
@@ -70,20 +71,27 @@ def main() -> None:
         r["label"] for r in rows).items())))
     print("same_story judging each labelled pair; then as the index would, judging only pairs sharing a key"
           " (a band's or the title's):")
-    print(f"{'split':<6} {'pairs':>5} {'same':>5} {'precision':>9} {'recall':>7} {'F1':>6}   "
+    print(f"{'split':<16} {'pairs':>5} {'same':>5} {'precision':>9} {'recall':>7} {'F1':>6}   "
           f"{'keys shared (same pairs)':>29} {'precision':>9} {'recall':>7}")
-    for split in ("dev", "test"):
-        chosen = [r for r in rows if r["split"] == split]
+    groups = [(split, lambda r, split=split: r["split"] == split) for split in ("dev", "test")] + [
+        (f"{split} {name}", lambda r, split=split, rounds=rounds: r["split"] == split and r.get("round", 1) in rounds)
+        for split in ("dev", "test") for name, rounds in (("rounds 1-2", (1, 2)), ("round 3", (3,)))]
+    for name, wanted in groups:
+        chosen = [r for r in rows if wanted(r) and not (args.dev_only and r["split"] == "test")]
+        if not chosen:
+            continue
         truth = [r["label"] == "same" for r in chosen]
         p, r_, f = binary_prf(truth, [verdicts[r["id"]].same for r in chosen])
         indexed = binary_prf(truth, [verdicts[r["id"]].same and candidates[r["id"]] for r in chosen])
         same = sum(truth)
         found = sum(candidates[r["id"]] for r in chosen if r["label"] == "same")
-        print(f"{split:<6} {len(chosen):>5} {same:>5} {p:>9.3f} {r_:>7.3f} {f:>6.3f}   {found:>22} of {same:<4} "
+        print(f"{name:<16} {len(chosen):>5} {same:>5} {p:>9.3f} {r_:>7.3f} {f:>6.3f}   {found:>22} of {same:<4} "
               f"{indexed[0]:>9.3f} {indexed[1]:>7.3f}")
-    print("\nthe detector's answer by kind of pair (both splits):")
+    print(f"\nthe detector's answer by kind of pair ({'dev' if args.dev_only else 'both splits'}):")
     by_kind: Counter = Counter()
     for row in rows:
+        if args.dev_only and row["split"] == "test":
+            continue
         by_kind[(row["label"], row["kind"], verdicts[row["id"]].same)] += 1
     for label, kind in sorted({(label, kind) for label, kind, _ in by_kind}):
         joined, apart = by_kind[(label, kind, True)], by_kind[(label, kind, False)]
