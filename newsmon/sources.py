@@ -108,7 +108,13 @@ def load_registry(path: Path | None = None) -> Registry:
             raise ValueError(f"{path}: [sources.{key}] parser {source.parser_key!r} is not an outlet parser; "
                              f"known: {', '.join(sorted(PARSERS))}")
         sources[key] = source
+    alerts = alert_settings(data)
+    for channel in alerts.channels:
+        # alerts come from polled articles, stored under their source's key: any other name would match nothing
+        if unknown := [outlet for outlet in channel.outlets if outlet not in sources]:
+            raise ValueError(f"{path}: alert channel {channel.name}: no source {', '.join(map(repr, unknown))} in "
+                             f"this registry; its sources: {', '.join(sources)}")
     return Registry(sources=sources, user_agent=data.get("user_agent", "newsmon/0.1"), path=path,
-                    alerts=alert_settings(data), failures=failure_policy(data, path), retention=retention(data, path),
+                    alerts=alerts, failures=failure_policy(data, path), retention=retention(data, path),
                     operator_url=data.get("operator", {}).get("url") or None)
 

@@ -69,3 +69,20 @@ def test_preview_alerts_a_story_once_and_not_again_when_its_alert_came_before_th
     ]
     alerts = preview(channel(level="core"), AlertSettings(), articles)
     assert [(alert.article.id, [other.id for other in alert.also]) for alert in alerts] == [(4, [6]), (5, [])]
+
+
+def test_a_channel_naming_no_source_of_its_registry_is_refused(tmp_path):
+    from newsmon.sources import load_registry
+
+    path = tmp_path / "sources.toml"
+    path.write_text('[sources.zaobao]\nfeeds = ["https://www.zaobao.com.sg/rss/realtime/china"]\n'
+                    '[sources.bbc]\nfeeds = ["https://feeds.bbci.co.uk/zhongwen/simp/rss.xml"]\n'
+                    '[alerts]\nchannels = [{ name = "desk", url = "json://127.0.0.1:9/",'
+                    ' outlets = ["bbc", "zaobo"] }]\n',
+                    encoding="utf-8")
+    with pytest.raises(ValueError) as refused:
+        load_registry(path)
+    assert str(refused.value) == (
+        f"{path}: alert channel desk: no source 'zaobo' in this registry; its sources: zaobao, bbc")
+    path.write_text(path.read_text(encoding="utf-8").replace('"zaobo"', '"zaobao"'), encoding="utf-8")
+    assert load_registry(path).alerts.channels[0].outlets == ("bbc", "zaobao")
