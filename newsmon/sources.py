@@ -111,8 +111,8 @@ def load_registry(path: Path | None = None) -> Registry:
     alerts = alert_settings(data)
     for channel in alerts.channels:
         # alerts come from polled articles, stored under their source's key: any other name would match nothing
-        if unknown := [outlet for outlet in channel.outlets if outlet not in sources]:
-            raise ValueError(f"{path}: alert channel {channel.name}: no source {', '.join(map(repr, unknown))} in "
+        if not_sources := [outlet for outlet in channel.outlets if outlet not in sources]:
+            raise ValueError(f"{path}: alert channel {channel.name}: no source {', '.join(map(repr, not_sources))} in "
                              f"this registry; its sources: {', '.join(sources)}")
     return Registry(sources=sources, user_agent=data.get("user_agent", "newsmon/0.1"), path=path,
                     alerts=alerts, failures=failure_policy(data, path), retention=retention(data, path),

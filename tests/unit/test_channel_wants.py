@@ -8,6 +8,7 @@ import pytest
 
 from newsmon.alerts.preview import preview
 from newsmon.alerts.settings import AlertSettings, Channel, alert_settings, channel_rules
+from newsmon.sources import load_registry
 from newsmon.storage.search import ScoredArticle, StoryArticle
 
 SINGAPORE = ZoneInfo("Asia/Singapore")
@@ -72,8 +73,6 @@ def test_preview_alerts_a_story_once_and_not_again_when_its_alert_came_before_th
 
 
 def test_a_channel_naming_no_source_of_its_registry_is_refused(tmp_path):
-    from newsmon.sources import load_registry
-
     path = tmp_path / "sources.toml"
     path.write_text('[sources.zaobao]\nfeeds = ["https://www.zaobao.com.sg/rss/realtime/china"]\n'
                     '[sources.bbc]\nfeeds = ["https://feeds.bbci.co.uk/zhongwen/simp/rss.xml"]\n'
