@@ -206,6 +206,8 @@ def main() -> None:
                                                f"terms)" for of_script, documents in frequencies.documents.items()))
     score_labels(rows, posts, frequencies, args.show)
     timed = [posts[n] for n in stream if n in posts and posts[n]["time"]]
+    if not timed:
+        return
     newest = max(post["time"] for post in timed)
     # a few posts carry a date years old (an archive page re-fed): they would stretch the stream, not load it
     recent = sorted((post for post in timed if post["time"] >= newest - timedelta(days=args.stream_days)),

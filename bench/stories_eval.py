@@ -58,7 +58,7 @@ def main() -> None:
     ap.add_argument("--dev-only", action="store_true", help="print nothing about test pairs (while tuning)")
     args = ap.parse_args()
     with open(args.labels, encoding="utf-8") as lines:
-        rows = [json.loads(line) for line in lines]
+        rows = [row for row in map(json.loads, lines) if not (args.dev_only and row["split"] == "test")]
     posts = read_posts(Path(args.corpus), {r["a"] for r in rows} | {r["b"] for r in rows}, args.speed_posts)
     missing = [r["id"] for r in rows if r["a"] not in posts or r["b"] not in posts]
     assert not missing, f"pairs whose posts do not parse: {missing}"
@@ -73,11 +73,11 @@ def main() -> None:
           " (a band's or the title's):")
     print(f"{'split':<16} {'pairs':>5} {'same':>5} {'precision':>9} {'recall':>7} {'F1':>6}   "
           f"{'keys shared (same pairs)':>29} {'precision':>9} {'recall':>7}")
-    groups = [(split, lambda r, split=split: r["split"] == split) for split in ("dev", "test")] + [
-        (f"{split} {name}", lambda r, split=split, rounds=rounds: r["split"] == split and r.get("round", 1) in rounds)
-        for split in ("dev", "test") for name, rounds in (("rounds 1-2", (1, 2)), ("round 3", (3,)))]
-    for name, wanted in groups:
-        chosen = [r for r in rows if wanted(r) and not (args.dev_only and r["split"] == "test")]
+    # (name, split, round): round None is every round; round 3's lines say so, those of rounds 1-2 have no round
+    groups = [("dev", "dev", None), ("test", "test", None), ("dev rounds 1-2", "dev", False),
+              ("dev round 3", "dev", True), ("test rounds 1-2", "test", False), ("test round 3", "test", True)]
+    for name, split, third_round in groups:
+        chosen = [r for r in rows if r["split"] == split and third_round in (None, r.get("round") == 3)]
         if not chosen:
             continue
         truth = [r["label"] == "same" for r in chosen]
@@ -90,8 +90,6 @@ def main() -> None:
     print(f"\nthe detector's answer by kind of pair ({'dev' if args.dev_only else 'both splits'}):")
     by_kind: Counter = Counter()
     for row in rows:
-        if args.dev_only and row["split"] == "test":
-            continue
         by_kind[(row["label"], row["kind"], verdicts[row["id"]].same)] += 1
     for label, kind in sorted({(label, kind) for label, kind, _ in by_kind}):
         joined, apart = by_kind[(label, kind, True)], by_kind[(label, kind, False)]

@@ -49,7 +49,7 @@ SAME_OUTLET_HOURS = 12
 SAME_OUTLET_JACCARD = 0.9  # one outlet's texts further apart in time than that are one story only if nearly equal
 TEMPLATE_SIZE_RATIO = 0.5  # ... and of about one size: a teaser or an excerpt posted days later is still the story
 SAME_TITLE_CONTAINMENT = 0.45  # two outlets' rewrites of one text under one title share 0.48-0.63, reports of one
-# event written apart under one title 0.16-0.39 (the dev split)
+# event written apart under one title 0.16-0.39 (the dev split of rounds 1-2)
 MIN_TITLE_KEY = 8  # characters of a normalised title that is an article's own: shorter ones (一周新闻, 早报) recur
 BANDS = PERMUTATIONS // ROWS + LEAD_PERMUTATIONS // ROWS
 

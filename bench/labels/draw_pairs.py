@@ -13,7 +13,8 @@ the title prefix alone (look-alikes). Bodies under 30 characters are left out.
 
 Round 3 (seed 21, issue 11's second set), drawn from the candidates not in the given labels file: in each stratum of
 round 1, 5 hi, 12 mid and 8 lo (more of the middle, where a rewrite and a report of one event meet), then 20 pairs
-across outlets under one title (where the one-title rule acts).
+across outlets under one title, in one script or two (where the one-title rule acts; round 2's `cross-title`
+was one script only).
 """
 
 import argparse
@@ -65,7 +66,7 @@ def main() -> None:
         candidates = [c for c in map(json.loads, lines) if min(c["a_chars"], c["b_chars"]) >= 30]
     if args.more:
         with open(args.more, encoding="utf-8") as lines:
-            labelled = {(min(row["a"], row["b"]), max(row["a"], row["b"])) for row in map(json.loads, lines)}
+            labelled = {(row["a"], row["b"]) for row in map(json.loads, lines)}  # a < b, as mined
         for c in round3(candidates, labelled):
             print(json.dumps(c))
         return

@@ -11,6 +11,7 @@ by CRC32 of "a-b" (test when 0 or 1 mod 5), fixed before any pair was read.
 
 import gzip
 import json
+import re
 import sys
 import zlib
 from collections import Counter, defaultdict
@@ -25,9 +26,11 @@ from newsmon.parsers.parse import parse_post  # noqa: E402
 
 CORPUS = ROOT.parent / "shared/corpus/archive-2020h2.jsonl.gz"
 FIRST_ID = 206
-DIGEST_WORDS = ("digest", "round-up", "roundup", "round up", "list", "compilation", "briefing", "tally")
-LOOK_ALIKE_WORDS = ("template", "series", "boilerplate", "edition", "issue", "recurring", "daily", "weekly",
-                    "same topic", "other day", "different day", "months", "days")
+# what the deciding reader's note says the two texts are, templates first: a tally or a series is a template even
+# when the note calls its content a list
+LOOK_ALIKE_NOTE = re.compile(r"\b(templates?|series|editions?|boilerplate|recurring|tally|same topic|"
+                             r"(other|different) days?)\b")
+DIGEST_NOTE = re.compile(r"\b(digests?|round-?ups?|round ups?|compilations?|briefings?|lists?)\b")
 
 
 def kappa(pairs: list[tuple]) -> float:
@@ -43,11 +46,11 @@ def kind(label: str, note: str, a: dict, b: dict, t2s: opencc.OpenCC) -> str:
         return "event"
     note = note.lower()
     if label == "different":
-        if any(word in note for word in DIGEST_WORDS):
-            return "digest"
-        if a["outlet"] == b["outlet"] or any(word in note for word in LOOK_ALIKE_WORDS):
+        if LOOK_ALIKE_NOTE.search(note):
             return "look-alike"
-        return "other"
+        if DIGEST_NOTE.search(note):
+            return "digest"
+        return "look-alike" if a["outlet"] == b["outlet"] else "other"
     traditional = [t2s.convert(p["title"]) != p["title"] for p in (a, b)]
     sizes = sorted(len("".join(p["paragraphs"])) for p in (a, b))
     if sizes[1] > 2.5 * max(1, sizes[0]):
