@@ -70,7 +70,7 @@ class OutletParser:
     archive_names: ClassVar[tuple[str, ...]] = ()  # how news archives name the outlet
     hosts: ClassVar[tuple[str, ...]] = ()
     zone: ZoneInfo  # a class attribute, but the generic parser's instances each have their outlet's
-    article_id_pattern: ClassVar[re.Pattern]
+    article_id_pattern: re.Pattern  # a class attribute, but the generic parser's instances each have their outlet's
     layouts: ClassVar[tuple[Layout, ...]]
     page_layouts: ClassVar[tuple[Layout, ...]] = ()  # full article pages, when the feed lacks the text
 

@@ -73,13 +73,14 @@ _CONTACT_LINE = re.compile(
     r"(?:报料|爆料|投稿|联系|聯繫|聯絡|举报|舉報)\S{0,6}(?:热线|熱線|电话|電話|邮箱|郵箱|信箱|微信)|[\w.-]+@[\w-]+\.(?:com|cn|net|org)"
 )
 _LIST_LINE_MAX = 80
+_NO_ID = re.compile(r"(?!x)x")  # an outlet that declares no article id: dedup falls back to the canonical URL
 
 
 class Generic(OutletParser, register=False):
     key = "generic"
     name = "generic"
     zone = ZoneInfo("UTC")
-    article_id_pattern = re.compile(r"(?!x)x")  # no outlet id: dedup falls back to the canonical URL
+    article_id_pattern = _NO_ID
     # V2: a related gallery (相关图集) is dropped; the maintenance re-parses what V1 cut
     layouts = (Layout("V2"),)
     page_layouts = (Layout("V2_page"),)
@@ -87,6 +88,8 @@ class Generic(OutletParser, register=False):
     def __init__(self, outlet: Outlet):
         self.outlet = outlet
         self.zone = ZoneInfo(outlet.zone)
+        if outlet.article_id:
+            self.article_id_pattern = re.compile(outlet.article_id)
 
     def extract(self, markup: str | bytes, when=None, *, page: bool = False, meta: bool = False) -> Extract:
         root = h.parse_html(markup)

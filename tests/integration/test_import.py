@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from sqlmodel import select
 
 from newsmon import imports
@@ -16,7 +17,7 @@ from newsmon.model import Stage
 from newsmon.parsers.parse import parse_post
 from newsmon.replay import ARCHIVE, ReplayServer
 from newsmon.storage.connect import SEARCH_INDEXES, connect
-from newsmon.storage.engine import session
+from newsmon.storage.engine import alembic_config, session, upgrade
 from newsmon.storage.failures import pending_item_failures, record_item_failure
 from newsmon.storage.models import Article, ItemFailure, RawInput, Source
 from newsmon.storage.search import search_articles
@@ -232,3 +233,30 @@ def test_two_texts_of_one_article_keep_the_newest_and_a_reimport_changes_nothing
     source = write_jsonl_gz(tmp_path / "posts.jsonl.gz", [(path, text), (path, same_time), (path, later)])
     ordered = imports.import_archives([str(source)], engine=db)
     assert (ordered.new, ordered.revisions, ordered.duplicates) == (1, 1, 1)
+
+
+def test_a_retitled_dw_article_under_a_new_url_is_a_revision_and_the_migration_rekeys_stored_ones(db, tmp_path):
+    # two archived versions of one DW article (corpus lines 45014 and 44995): retitled an hour later, so its URL slug
+    # changed (and a "?" in the new title cut it); DW's id a-54923091 stayed
+    posts = [(row["path"], row["text"]) for row in map(json.loads, (TESTS / "fixtures" / "dw_retitled.jsonl").open())]
+    report = imports.import_archives([str(write_jsonl_gz(tmp_path / "dw.jsonl.gz", posts))], engine=db)
+    assert (report.new, report.revisions) == (1, 1)
+    with session(db) as s:
+        article = s.exec(select(Article)).one()
+    assert (article.dedup_key, article.revision_count) == ("id:54923091", 1)
+    assert article.title == "投资协议签不签?欧中峰会难题多"  # the later version
+
+    # stored before DW had an id rule: keyed by URL, one row per URL; migration 0013 keys the first by its id, and
+    # the second, whose id key is then taken, keeps its URL key
+    with db.begin() as conn:
+        conn.exec_driver_sql("TRUNCATE articles RESTART IDENTITY CASCADE")
+    for path, text in posts:
+        imports.import_archives([str(write_jsonl_gz(tmp_path / "one.jsonl.gz", [(path, text)]))], engine=db)
+        with db.begin() as conn:
+            conn.execute(sa.text("UPDATE articles SET dedup_key = 'url:' || url WHERE dedup_key LIKE 'id:%'"))
+    with db.begin() as conn:
+        command.stamp(alembic_config(conn), "0012")
+    upgrade(db)
+    with session(db) as s:
+        keys = [key for key, in s.exec(sa.select(Article.dedup_key).order_by(Article.id))]
+    assert keys[0] == "id:54923091" and keys[1].startswith("url:https://www.dw.com/zh/")

@@ -179,7 +179,7 @@ def test_migrations_are_idempotent_and_match_the_models(db):
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     upgrade(db)
     upgrade(db)
-    assert current_revision(db) == head == head_revision() == "0012"
+    assert current_revision(db) == head == head_revision() == "0013"
     with db.connect() as conn:
         assert conn.scalar(sa.text("SELECT count(*) FROM alembic_version")) == 1
         # column comments are the users' documentation, written by migration 0010, not repeated in the models
