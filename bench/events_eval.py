@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.score import binary_prf  # noqa: E402
+from bench.stories_eval import store_identity  # noqa: E402
 from newsmon import events  # noqa: E402
 from newsmon.parsers.parse import parse_post  # noqa: E402
 from newsmon.search_text import normalise  # noqa: E402
@@ -67,8 +68,8 @@ def score_labels(rows: list[dict], posts: dict[int, dict], frequencies: events.D
     numbers = {r["a"] for r in rows} | {r["b"] for r in rows}
     vectors = {n: events.event_vector(events.terms(posts[n]["title"], posts[n]["body"]), frequencies,
                                       posts[n]["time"]) for n in numbers}
-    signatures = {n: signature(posts[n]["title"], posts[n]["body"], outlet=posts[n]["outlet"], url=posts[n]["url"],
-                               published_at=posts[n]["time"]) for n in numbers}
+    signatures = {n: signature(posts[n]["title"], posts[n]["body"], outlet=posts[n]["outlet"],
+                               url=store_identity(posts[n]), published_at=posts[n]["time"]) for n in numbers}
     verdicts = {r["id"]: events.same_event(vectors[r["a"]], vectors[r["b"]]) for r in rows}
     story = {r["id"]: same_story(signatures[r["a"]], signatures[r["b"]]).same for r in rows}
     print(f"{len(rows)} labelled pairs: " + ", ".join(f"{n} {k}" for k, n in sorted(Counter(

@@ -42,12 +42,15 @@ def read_posts(corpus: Path, wanted: set[int], first: int) -> dict[int, dict]:
     return posts
 
 
+def store_identity(post: dict) -> str:
+    """What a post's signature carries where its URL goes: two posts with one outlet's own article id are one stored
+    article (one dedup key, the later text a revision), whatever their URLs."""
+    return f"{post['outlet']}:id:{post['article_id']}" if post["article_id"] else post["url"]
+
+
 def signature_of(post: dict) -> Signature:
-    """Its signature as the store would judge it: two posts with the outlet's own article id are one stored article
-    (one dedup key, the later text a revision), whatever their URLs, so they carry that id where the URL goes."""
     published = datetime.fromisoformat(post["published_at"]) if post["published_at"] else None
-    identity = f"id:{post['article_id']}" if post["article_id"] else post["url"]
-    return signature(post["title"], "\n".join(post["paragraphs"]), outlet=post["outlet"], url=identity,
+    return signature(post["title"], "\n".join(post["paragraphs"]), outlet=post["outlet"], url=store_identity(post),
                      published_at=published)
 
 

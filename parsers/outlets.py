@@ -25,17 +25,22 @@ class Outlet:
     # retitled article, whose URL slug changed, is a revision of the stored one and not a second article
     article_id: str = ""
 
+    def __post_init__(self):
+        if self.article_id and "id" not in re.compile(self.article_id).groupindex:
+            raise ValueError(f"the outlet {self.key!r}: its article_id pattern has no group named id")
+
 
 # one outlet a line (the noqa: E501 rows are under 120 characters; ruff counts a Chinese character as two columns)
 GENERIC_OUTLETS = (
-    # cna.com.tw/news/<section>/202101210298.aspx: a flash in firstnews moves to its section under the same id
+    # cna.com.tw/news/<section>/202101210298.aspx: one article is listed under its section and again, later and
+    # often expanded, under firstnews (top news), with one id
     Outlet("cna", "中央社 CNA", ("(臺)中央社CNA", "中央社CNA", "中央社"), ("cna.com.tw",), "Asia/Taipei", r"/news/[a-z]+/(?P<id>\d{12})\.aspx"),  # noqa: E501
     Outlet("rfi", "法广 RFI 中文", ("法广", "法廣", "RFI"), ("rfi.fr",), "Europe/Paris"),
-    # cn.reuters.com/article/<slug from the title>-idCNKBS28509L
-    Outlet("reuters", "路透中文网", ("路透", "路透社", "Reuters"), ("reuters.com",), "Asia/Shanghai", r"-id(?P<id>[A-Z]{4}[A-Z0-9]{6,})\b"),  # noqa: E501
+    # cn.reuters.com/article/<slug from the title>-idCNKBS28509L, or /article/idCNKBS28509L
+    Outlet("reuters", "路透中文网", ("路透", "路透社", "Reuters"), ("reuters.com",), "Asia/Shanghai", r"[-/]id(?P<id>[A-Z]{2}[A-Z0-9]{8,})\b"),  # noqa: E501
     Outlet("epochtimes", "大纪元", ("大纪元", "大紀元"), ("epochtimes.com",), "US/Eastern"),
     # dw.com/zh/<slug from the title>/a-54923091; a "?" in the title cuts the slug, leaving %2Fa-54923091 in the query
-    Outlet("dw", "德国之声 DW 中文", ("德国之声", "德國之聲", "DW"), ("dw.com",), "Europe/Berlin", r"(?:/|%2[Ff])a-(?P<id>\d{6,})\b"),  # noqa: E501
+    Outlet("dw", "德国之声 DW 中文", ("德国之声", "德國之聲", "DW"), ("dw.com",), "Europe/Berlin", r"(?:/|%2[Ff])a-(?P<id>\d{6,})(?=$|[=&?#])"),  # noqa: E501
     Outlet("rfa", "自由亚洲电台", ("自由亚洲电台", "自由亞洲電台", "RFA"), ("rfa.org",), "US/Eastern"),
     Outlet("rti", "中央廣播電臺 RTI", ("RTI 中央廣播電臺", "中央廣播電臺", "RTI"), ("rti.org.tw",), "Asia/Taipei"),
     Outlet("solidot", "Solidot", ("Solidot",), ("solidot.org",), "Asia/Shanghai"),

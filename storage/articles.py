@@ -30,8 +30,11 @@ class StoreResult:
 def _content_columns(
     article: model.Article, parser_version: str, content_hash: str, search_vector: str
 ) -> dict[str, Any]:
-    """The columns that change when an article's text changes."""
+    """The columns that change when an article's text changes. The URL too: an article keyed by its outlet's id
+    keeps that id when a retitle changes its URL's slug, and the newest URL is its address (raw_inputs keep the
+    older ones)."""
     return {
+        "url": article.url,
         "title": article.title,
         "paragraphs": article.paragraphs,
         "body": article.body,

@@ -236,27 +236,33 @@ def test_two_texts_of_one_article_keep_the_newest_and_a_reimport_changes_nothing
 
 
 def test_a_retitled_dw_article_under_a_new_url_is_a_revision_and_the_migration_rekeys_stored_ones(db, tmp_path):
-    # two archived versions of one DW article (corpus lines 45014 and 44995): retitled an hour later, so its URL slug
-    # changed (and a "?" in the new title cut it); DW's id a-54923091 stayed
+    # two archived versions of one DW article (corpus lines 45,014 and 44,995, from 0): retitled an hour later, so its
+    # URL slug changed (and a "?" in the new title cut it); DW's id a-54923091 stayed
     posts = [(row["path"], row["text"]) for row in map(json.loads, (TESTS / "fixtures" / "dw_retitled.jsonl").open())]
-    report = imports.import_archives([str(write_jsonl_gz(tmp_path / "dw.jsonl.gz", posts))], engine=db)
+    source = write_jsonl_gz(tmp_path / "dw.jsonl.gz", posts)
+    report = imports.import_archives([str(source)], engine=db)
     assert (report.new, report.revisions) == (1, 1)
     with session(db) as s:
         article = s.exec(select(Article)).one()
-    assert (article.dedup_key, article.revision_count) == ("id:54923091", 1)
-    assert article.title == "投资协议签不签?欧中峰会难题多"  # the later version
+    assert (article.dedup_key, article.outlet_article_id, article.revision_count) == ("id:54923091", "54923091", 1)
+    assert article.title == "投资协议签不签?欧中峰会难题多"  # the later version, under its URL
+    assert article.url.startswith("https://www.dw.com/zh/%E6%8A%95%E8%B5%84") and article.url.endswith("a-54923091=")
 
-    # stored before DW had an id rule: keyed by URL, one row per URL; migration 0013 keys the first by its id, and
-    # the second, whose id key is then taken, keeps its URL key
+    # stored before DW had an id rule: keyed by URL, one row per URL, no outlet id; migration 0013 gives both the
+    # outlet id, and the id key to the newer text, so that importing both again changes nothing
     with db.begin() as conn:
         conn.exec_driver_sql("TRUNCATE articles RESTART IDENTITY CASCADE")
     for path, text in posts:
         imports.import_archives([str(write_jsonl_gz(tmp_path / "one.jsonl.gz", [(path, text)]))], engine=db)
         with db.begin() as conn:
-            conn.execute(sa.text("UPDATE articles SET dedup_key = 'url:' || url WHERE dedup_key LIKE 'id:%'"))
+            conn.execute(sa.text("UPDATE articles SET dedup_key = 'url:' || url, outlet_article_id = NULL"
+                                 " WHERE dedup_key LIKE 'id:%'"))
     with db.begin() as conn:
         command.stamp(alembic_config(conn), "0012")
     upgrade(db)
     with session(db) as s:
-        keys = [key for key, in s.exec(sa.select(Article.dedup_key).order_by(Article.id))]
-    assert keys[0] == "id:54923091" and keys[1].startswith("url:https://www.dw.com/zh/")
+        rows = s.exec(sa.select(Article.title, Article.dedup_key, Article.outlet_article_id).order_by(Article.id)).all()
+    assert [(key.split(":")[0], outlet_id) for _, key, outlet_id in rows] == [("url", "54923091"), ("id", "54923091")]
+    assert rows[1].title == "投资协议签不签?欧中峰会难题多"
+    again = imports.import_archives([str(source)], engine=db)
+    assert (again.new, again.revisions, again.duplicates) == (0, 0, 2)

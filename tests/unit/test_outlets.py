@@ -1,9 +1,14 @@
 """Outlet detection for archived posts: every archive name the shared corpus uses maps to one stable key."""
 
+from importlib.util import module_from_spec, spec_from_file_location
+from pathlib import Path
+
 import pytest
 
 from newsmon.parsers import OUTLETS, outlet_of, outlet_of_post, parser_for
 from newsmon.parsers.archive import read_post
+from newsmon.parsers.outlets import Outlet
+from newsmon.parsers.urls import canonical_url
 
 CORPUS_NAMES = {
     "(臺)中央社CNA": "cna", "法广": "rfi", "联合早报": "zaobao", "路透": "reuters", "美国之音": "voa",
@@ -49,3 +54,47 @@ def test_outlets_without_a_dedicated_parser_get_the_generic_one_speaking_for_the
     article = parser.from_archive(post("author: 法广", url="https://www.rfi.fr/cn/1"))
     assert (article.outlet, article.parser) == ("rfi", "generic.V2")
     assert parser_for("bbc").key == "bbc"
+
+
+def _migration(name: str):
+    spec = spec_from_file_location(name, Path(__file__).resolve().parents[2] / "storage/migrations/versions" / name)
+    assert spec and spec.loader
+    module = module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# its frozen copy of the patterns must agree with parsers/outlets.py's on the URLs below
+MIGRATION_0013 = _migration("0013_outlet_article_ids.py")
+
+
+# (outlet, URL as the corpus has it, the outlet's own id or None): pairs of one article under two URLs, and URLs of
+# these outlets that are not articles
+OUTLET_IDS = [
+    ("dw", "https://www.dw.com/zh/贸易与人权  欧中视频峰会难题多/a-54923091", "54923091"),
+    ("dw", "https://www.dw.com/zh/投资协议签不签?欧中峰会难题多/a-54923091", "54923091"),  # a "?" cuts the slug
+    ("dw", "https://www.dw.com/zh/a-1234567的报道/a-56297333", "56297333"),  # the id is the last part
+    ("dw", "https://www.dw.com/zh/德国之声视频/av-55446262", None),
+    ("dw", "https://www.dw.com/zh/图片集/g-55446262", None),
+    ("cna", "https://www.cna.com.tw/news/afe/202101210298.aspx", "202101210298"),
+    ("cna", "https://www.cna.com.tw/news/firstnews/202101210298.aspx", "202101210298"),
+    ("cna", "https://www.cna.com.tw/culture/article/202101210298", None),
+    ("reuters", "https://cn.reuters.com/article/poll-us-ret-covid-1125-idCNKBS28509L", "CNKBS28509L"),
+    ("reuters", "https://cn.reuters.com/article/poll-us-stocks-covid-vaccine-1125-idCNKBS28509L", "CNKBS28509L"),
+    ("reuters", "https://cn.reuters.com/article/idCNKBS28509L", "CNKBS28509L"),
+]
+
+
+@pytest.mark.parametrize("outlet,url,outlet_id", OUTLET_IDS)
+def test_outlets_that_declare_their_article_id_key_articles_by_it_and_migration_0013_agrees(outlet, url, outlet_id):
+    parser = parser_for(outlet)
+    canonical = canonical_url(url)
+    assert parser.article_id(canonical) == outlet_id  # as stored, then as the archive wrote it
+    assert parser.article_id(url) == outlet_id
+    frozen = MIGRATION_0013._ARTICLE_IDS[outlet].search(canonical)
+    assert (frozen.group("id") if frozen else None) == outlet_id
+
+
+def test_an_article_id_pattern_without_its_id_group_is_refused():
+    with pytest.raises(ValueError, match="the outlet 'x': its article_id pattern has no group named id"):
+        Outlet("x", "X", article_id=r"/a-(\d+)")

@@ -1,10 +1,12 @@
 """DW, CNA and Reuters articles are keyed by the outlet's own article id instead of their URL. DW's and Reuters'
-URLs carry a slug made from the title, and CNA moves a flash from its firstnews section to another, so one article
-came back under a new URL and was stored as a second article (in the archive corpus: 237 of 3,612 DW article ids, 103 of
-12,638 CNA and 3 of 6,775 Reuters ids under two or more URLs). Stored articles of these outlets get the key new ones get.
+URLs carry a slug made from the title, and CNA lists one article under its section and again under firstnews, so one
+article came back under a new URL and was stored as a second article (in the archive corpus: 237 of 3,612 DW article
+ids, 103 of 12,638 CNA and 3 of 6,775 Reuters ids under two or more URLs). Stored articles of these outlets get the
+outlet's id (outlet_article_id), and in each group of one id the one with the newest text gets the key new ones get,
+so that a copy arriving again is a duplicate of it, or an older text of it.
 
-An article whose new key is already taken (a copy stored under another URL before this) keeps its URL key, as in
-0003: both stay findable, and a later version joins the first stored one.
+The other rows of a group stay as they were (second articles under their URL keys, findable as before): merging them
+would have to move their alerts, stories and revisions, and they are only the duplicates that were already there.
 
 Revision ID: 0013
 Revises: 0012
@@ -22,9 +24,9 @@ depends_on = None
 
 # parsers/outlets.py's article ids as this migration was written (those may change; these must not)
 _ARTICLE_IDS = {
-    "dw": re.compile(r"(?:/|%2[Ff])a-(?P<id>\d{6,})\b"),
+    "dw": re.compile(r"(?:/|%2[Ff])a-(?P<id>\d{6,})(?=$|[=&?#])"),
     "cna": re.compile(r"/news/[a-z]+/(?P<id>\d{12})\.aspx"),
-    "reuters": re.compile(r"-id(?P<id>[A-Z]{4}[A-Z0-9]{6,})\b"),
+    "reuters": re.compile(r"[-/]id(?P<id>[A-Z]{2}[A-Z0-9]{8,})\b"),
 }
 
 
@@ -33,17 +35,29 @@ def upgrade() -> None:
     outlets = list(_ARTICLE_IDS)
     taken = {(outlet, key) for outlet, key in connection.execute(
         sa.text("SELECT outlet, dedup_key FROM articles WHERE outlet = ANY(:outlets)"), {"outlets": outlets})}
-    changes = []
-    for row in connection.execute(sa.text("SELECT id, outlet, url FROM articles WHERE outlet = ANY(:outlets)"
-                                          " AND dedup_key LIKE 'url:%' ORDER BY id"), {"outlets": outlets}):
+    ids, keys = [], []
+    # newest text first: it takes the id key; equal times, the first stored
+    for row in connection.execute(sa.text(
+            "SELECT id, outlet, url, dedup_key FROM articles WHERE outlet = ANY(:outlets)"
+            " ORDER BY updated_at DESC, id"), {"outlets": outlets}):
         match = _ARTICLE_IDS[row.outlet].search(row.url or "")
-        key = (row.outlet, f"id:{match.group('id')}") if match else None
-        if key and key not in taken:
-            taken.add(key)
-            changes.append({"key": key[1], "id": row.id})
-    if changes:
-        connection.execute(sa.text("UPDATE articles SET dedup_key = :key WHERE id = :id"), changes)
+        if not match:
+            continue
+        ids.append({"outlet_id": match.group("id"), "id": row.id})
+        key = f"id:{match.group('id')}"
+        if row.dedup_key.startswith("url:") and (row.outlet, key) not in taken:
+            taken.add((row.outlet, key))
+            keys.append({"key": key, "id": row.id})
+    if ids:
+        connection.execute(sa.text("UPDATE articles SET outlet_article_id = :outlet_id WHERE id = :id"
+                                   " AND outlet_article_id IS DISTINCT FROM :outlet_id"), ids)
+    if keys:
+        connection.execute(sa.text("UPDATE articles SET dedup_key = :key WHERE id = :id"), keys)
 
 
 def downgrade() -> None:
-    pass  # the id keys work with the old code too: its new articles of these outlets get URL keys beside them
+    # back to URL keys where no other row holds that key, so the old code finds these articles again
+    op.execute(
+        "UPDATE articles AS a SET dedup_key = 'url:' || a.url WHERE a.outlet IN ('dw', 'cna', 'reuters')"
+        " AND a.dedup_key LIKE 'id:%' AND a.url IS NOT NULL AND NOT EXISTS (SELECT 1 FROM articles AS b"
+        " WHERE b.outlet = a.outlet AND b.dedup_key = 'url:' || a.url)")
