@@ -16,8 +16,8 @@ from newsmon import model
 from newsmon.search_text import normalise, normalised_search_vector
 from newsmon.storage.models import Article, ArticleRevision, RawInput, table_of
 from newsmon.storage.rows import PackedRaw, copy_into_temp, packed, strip_nul
-from newsmon.storage.stories import choose_stories, repair_orphaned_stories, save_story_keys
-from newsmon.stories import search_normal_signature
+from newsmon.storage.stories import choose_stories, repair_orphaned_stories, replace_story_keys, save_story_keys
+from newsmon.stories import Signature, search_normal_signature
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ def store_article(
             _store_raws(session, [(article_id, raw_packed, fetched_at)])
             save_story_keys(session, [(article_id, story)])
             return StoreResult("new", article_id)
-    return _store_existing(session, row, raw_packed, fetched_at)
+    return _store_existing(session, row, story, raw_packed, fetched_at)
 
 
 def _stored_identities(session: Session, identities: list[tuple[str, str]]) -> set[tuple[str, str]]:
@@ -129,7 +129,9 @@ def _new_ids(session: Session, count: int) -> list[int]:
     ).scalars())
 
 
-def _store_existing(session: Session, row: dict[str, Any], raw: PackedRaw | None, fetched_at: datetime) -> StoreResult:
+def _store_existing(
+    session: Session, row: dict[str, Any], story: Signature, raw: PackedRaw | None, fetched_at: datetime
+) -> StoreResult:
     existing = session.exec(
         select(Article)
         .where(Article.outlet == row["outlet"], Article.dedup_key == row["dedup_key"])
@@ -155,6 +157,7 @@ def _store_existing(session: Session, row: dict[str, Any], raw: PackedRaw | None
     existing.updated_at = fetched_at
     session.flush()
     _store_raws(session, [(existing.id, raw, fetched_at)])
+    replace_story_keys(session, existing.id, story)
     return StoreResult("updated", existing.id)
 
 
@@ -221,7 +224,7 @@ def store_articles(session: Session, rows: list[dict[str, Any]], raws: list[Pack
         if existing.content_hash == row["content_hash"] and not fills_gap:
             results[i] = StoreResult("duplicate", existing.id)
         else:
-            results[i] = _store_existing(session, row, raws[i], row["fetched_at"])
+            results[i] = _store_existing(session, row, row["story"], raws[i], row["fetched_at"])
     return [result for result in results if result is not None]
 
 
@@ -288,6 +291,8 @@ def store_reparse(session: Session, article_id: int, row: dict[str, Any], repars
     for field in _CONTENT_FIELDS:
         setattr(existing, field, row[field])
     session.flush()
+    if changed:
+        replace_story_keys(session, article_id, row["story"])
     return changed
 
 

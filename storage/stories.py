@@ -96,6 +96,15 @@ def save_story_keys(session: Session, articles: Sequence[tuple[int, Signature]])
                 copy.write_row((key, article_id))
 
 
+def replace_story_keys(session: Session, article_id: int, sig: Signature) -> None:
+    """A stored article's text changed (a revision): later copies of the new text find it through the new text's
+    keys. Its story stays: it is still one article."""
+    session.connection().execute(sa.text("DELETE FROM story_keys WHERE article_id = :id"), {"id": article_id})
+    save_story_keys(session, [(article_id, sig)])
+    if article_id in _recent:
+        _remember(article_id, sig)
+
+
 def repair_orphaned_stories(session: Session, never_stored: Sequence[int]) -> None:
     """Articles whose story was chosen as one of these ids, which ended up never stored (a concurrent run stored
     that text first): the story is renamed after its first stored article."""

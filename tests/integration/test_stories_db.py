@@ -80,6 +80,21 @@ def test_a_story_is_found_through_the_index_after_the_signature_is_forgotten(db)
     assert story_of(db, pair["a"]["url"]) == story_of(db, pair["b"]["url"])
 
 
+def test_a_revised_article_is_found_by_copies_of_its_new_text(db):
+    copies, other = [p for p in pairs() if p["label"] == "same"][:2]
+    first, copy = copies["a"], copies["b"]
+    unrelated = Article(first["outlet"], first["url"], other["a"]["title"], other["a"]["body"].split("\n\n"))
+    with Session(db) as s:
+        store_article(s, unrelated, None, FETCHED, "1")
+        assert store_article(s, article(first), None, FETCHED.replace(hour=1), "1").outcome == "updated"
+        s.commit()
+    stories_storage._recent.clear()  # found through the index alone
+    with Session(db) as s:
+        store_article(s, article(copy), None, FETCHED.replace(hour=2), "1")
+        s.commit()
+    assert story_of(db, copy["url"]) == story_of(db, first["url"])
+
+
 def test_the_maintenance_gives_a_story_to_articles_stored_before_stories(db):
     pair = next(p for p in pairs() if p["label"] == "same")
     for side in (pair["a"], pair["b"]):
