@@ -9,7 +9,6 @@ label, confidence, note); where they disagreed a third reader, shown both readin
 by CRC32 of "a-b" (test when 0 or 1 mod 5), fixed before any pair was read.
 """
 
-import gzip
 import json
 import re
 import sys
@@ -22,7 +21,7 @@ import opencc
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from newsmon.parsers.parse import parse_post  # noqa: E402
+from bench.stories_eval import read_posts  # noqa: E402
 
 CORPUS = ROOT.parent / "shared/corpus/archive-2020h2.jsonl.gz"
 FIRST_ID = 206
@@ -68,12 +67,7 @@ def main() -> None:
         for read in map(json.loads, lines):
             reads[read["id"]].append(read)
     wanted = {c["a"] for c in drawn} | {c["b"] for c in drawn}
-    posts = {}
-    with gzip.open(CORPUS, "rt", encoding="utf-8") as lines:
-        for number, line in enumerate(lines):
-            if number in wanted:
-                record = json.loads(line)
-                posts[number] = parse_post(record["path"], record["text"]) | {"path": record["path"]}
+    posts = read_posts(CORPUS, wanted, 0)
     t2s = opencc.OpenCC("t2s")
     blind = []
     for offset, c in enumerate(drawn):
