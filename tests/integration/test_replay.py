@@ -4,14 +4,11 @@ and the fault routes fail the way MANIFEST.json says they do."""
 from __future__ import annotations
 
 import http.client
-import importlib.util
 import json
 import re
-import sys
 import threading
 import time
 from collections import Counter
-from pathlib import Path
 from urllib.parse import unquote
 
 import feedparser
@@ -20,6 +17,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from newsmon.replay import SITE_DIR, ReplayServer, load_manifest, site_path_of
+from tests.modules import ROOT, load_module
 
 MANIFEST = load_manifest()
 FAULTS = MANIFEST["faults"]
@@ -315,16 +313,12 @@ def test_stop_does_not_wait_for_a_sleeping_response():
 # --------------------------------------------------------------------------- the build
 
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+SHARED = ROOT.parent / "shared"
 
 
 @pytest.mark.skipif(not (SHARED / "labels" / "extraction_dev.jsonl").exists(), reason="needs the shared material")
-def test_build_is_deterministic_and_matches_committed_site(tmp_path, monkeypatch):
-    script = Path(__file__).resolve().parents[2] / "scripts" / "build_replay.py"
-    spec = importlib.util.spec_from_file_location("build_replay", script)
-    build_replay = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, "build_replay", build_replay)  # dataclasses look their module up
-    spec.loader.exec_module(build_replay)
+def test_build_is_deterministic_and_matches_committed_site(tmp_path):
+    build_replay = load_module(ROOT / "scripts" / "build_replay.py", "build_replay")
     build_replay.main(["--shared", str(SHARED), "--out", str(tmp_path / "site")])
     built = {p.relative_to(tmp_path / "site"): p.read_bytes() for p in (tmp_path / "site").rglob("*") if p.is_file()}
     committed = {p.relative_to(SITE_DIR): p.read_bytes() for p in SITE_DIR.rglob("*") if p.is_file()}

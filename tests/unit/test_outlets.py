@@ -1,14 +1,12 @@
 """Outlet detection for archived posts: every archive name the shared corpus uses maps to one stable key."""
 
-from importlib.util import module_from_spec, spec_from_file_location
-from pathlib import Path
-
 import pytest
 
 from newsmon.parsers import OUTLETS, outlet_of, outlet_of_post, parser_for
 from newsmon.parsers.archive import read_post
 from newsmon.parsers.outlets import Outlet
 from newsmon.parsers.urls import canonical_url
+from tests.modules import MIGRATIONS, load_module
 
 CORPUS_NAMES = {
     "(臺)中央社CNA": "cna", "法广": "rfi", "联合早报": "zaobao", "路透": "reuters", "美国之音": "voa",
@@ -56,16 +54,8 @@ def test_outlets_without_a_dedicated_parser_get_the_generic_one_speaking_for_the
     assert parser_for("bbc").key == "bbc"
 
 
-def _migration(name: str):
-    spec = spec_from_file_location(name, Path(__file__).resolve().parents[2] / "storage/migrations/versions" / name)
-    assert spec and spec.loader
-    module = module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 # its frozen copy of the patterns must agree with parsers/outlets.py's on the URLs below
-MIGRATION_0013 = _migration("0013_outlet_article_ids.py")
+MIGRATION_0013 = load_module(MIGRATIONS / "0013_outlet_article_ids.py", "migration_0013")
 
 
 # (outlet, URL as the corpus has it, the outlet's own id or None): pairs of one article under two URLs, and URLs of

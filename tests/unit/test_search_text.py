@@ -1,15 +1,12 @@
 """newsmon.search_text: one normaliser for what is indexed and what is asked; and what newsmon.reading prints."""
 
-import importlib.util
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from newsmon.reading import display_width, fit, moment
 from newsmon.search_text import MAX_POSITION, QueryError, normalise, parse_query, search_vector, snippet, tokens
-
-MIGRATION = Path(__file__).resolve().parents[2] / "storage" / "migrations" / "versions" / "0008_search_vector.py"
+from tests.modules import MIGRATIONS, load_module
 
 
 def test_normalise_folds_traditional_full_width_and_case():
@@ -42,10 +39,7 @@ def test_search_vector_weights_the_title_a_and_the_body_b_with_a_gap_between():
 
 
 def test_the_migration_indexes_stored_rows_as_new_rows_are_indexed():
-    spec = importlib.util.spec_from_file_location("migration_0008", MIGRATION)
-    assert spec and spec.loader
-    migration = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(migration)
+    migration = load_module(MIGRATIONS / "0008_search_vector.py", "migration_0008")
     texts = [("聯合國安理會", "古特雷斯：WHO\n\n世卫组织 2026年"), ("", "ｆｕｌｌ－ｗｉｄｔｈ ﬁne"),
              ("x" * 101, "字" * 17_000)]
     for title, body in texts:
