@@ -53,7 +53,7 @@ def database_ms(connection, words: list[str], runs: int) -> tuple[float, int]:
     for _ in range(runs):
         plan = connection.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters).fetchone()[0][0]
         best = min(best, plan["Execution Time"])
-        rows = plan["Plan"]["Actual Rows"]
+        rows = round(plan["Plan"]["Actual Rows"])  # PostgreSQL 18 gives rows as a mean over loops, a float
     return best, rows
 
 
@@ -76,6 +76,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
+    from newsmon.reading import fit
     from newsmon.storage.connect import connect
 
     with connect() as connection:
@@ -89,7 +90,7 @@ def main() -> None:
             seconds = cli_seconds(words, args.runs)
             database.append(ms)
             end_to_end.append(seconds)
-            print(f"{' '.join(words):44} {rows:>5} {ms:8.1f} {seconds:7.3f}")
+            print(f"{fit(' '.join(words), 44)} {rows:>5} {ms:8.1f} {seconds:7.3f}")
     print(f"database  p50 {percentile(database, 0.5):6.1f} ms  p95 {percentile(database, 0.95):6.1f} ms"
           "  (target p95 < 50 ms)")
     print(f"CLI       p50 {percentile(end_to_end, 0.5):6.3f} s   p95 {percentile(end_to_end, 0.95):6.3f} s")
