@@ -688,19 +688,15 @@ def cmd_failures(args) -> int:
 
 
 def cmd_status(args) -> int:
+    import shutil
+
+    from newsmon import reading
     from newsmon.storage.connect import connect
-    from newsmon.storage.search import article_counts, feed_rows
+    from newsmon.storage.search import feed_rows, outlet_summaries
 
     with connect() as connection:
-        for outlet, count in sorted(article_counts(connection).items()):
-            print(f"{outlet:8} {count:>7} articles")
-        for feed in feed_rows(connection):
-            errors = feed["consecutive_errors"]
-            state = "ok" if not errors else f"{errors} errors: {feed['last_error']}"
-            if feed["next_poll_at"]:  # on its back-off
-                state += f"; next poll {feed['next_poll_at'].isoformat(timespec='minutes')}"
-            last = feed["last_success_at"].isoformat(timespec="minutes") if feed["last_success_at"] else "never"
-            print(f"  {feed['outlet']:8} {feed['url']}\n           last success {last}; {state}")
+        outlets, feeds = outlet_summaries(connection), feed_rows(connection)
+    print("\n".join(reading.status_lines(outlets, feeds, shutil.get_terminal_size().columns)))
     return 0
 
 

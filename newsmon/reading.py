@@ -1,6 +1,6 @@
-"""What `newsmon search`, `story` and `show` print: search hits as a table, JSON lines or CSV, a story's articles as a
-table or JSON lines, one article as a person reads it. Times are shown in the user's zone (the TZ environment
-variable, else the system's)."""
+"""What `newsmon search`, `story`, `show` and `status` print: search hits as a table, JSON lines or CSV, a story's
+articles as a table or JSON lines, one article as a person reads it, the outlets and feeds as tables. Times are shown
+in the user's zone (the TZ environment variable, else the system's)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from newsmon.storage.search import Hit, StoryArticle
+from newsmon.storage.search import Hit, OutletSummary, StoryArticle
 
 _AGO = re.compile(r"(\d+)\s*([hdw])")
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 NO_STORY_YET = "not assigned yet (new articles get one when stored, older ones from the maintenance)"
 NO_EVENT_YET = "not assigned yet (the maintenance gives articles their events: newsmon maintenance)"
+MIN_NAME_WIDTH = 10  # newsmon status shows the outlets' names if the terminal has this many columns left for them
 CSV_COLUMNS = ("id", "published_at", "outlet", "outlet_name", "un_level", "title", "snippet", "url", "score")
 
 
@@ -72,6 +73,41 @@ def table_lines(items: Sequence[Hit | StoryArticle], columns: int) -> Iterator[s
         if isinstance(item, Hit):
             yield " " * 9 + fit(item.snippet, max(columns - 9, 20)).rstrip()
         yield " " * 9 + item.url
+
+
+def status_lines(outlets: Sequence[OutletSummary], feeds: Sequence[dict[str, Any]], columns: int) -> Iterator[str]:
+    """`newsmon status`: per outlet its articles, the newest one's time, its UN items and its failed items (retried,
+    given up), a total, the outlet's name in what is left of the line; then per feed its last success and state."""
+    if not outlets:
+        yield "no articles yet: newsmon run polls the outlets, newsmon import takes in archives"
+    else:
+        key_width = max(6, *(len(outlet.outlet) for outlet in outlets))
+        head = (f"{'OUTLET':{key_width}}  {'ARTICLES':>8}  {'NEWEST':16}  {'UN CORE':>7}  {'MENTION':>7}  "
+                f"{'RETRYING':>8}  {'GIVEN UP':>8}  ")
+        name_width = columns - len(head)  # the names only where they fit: the keys are what --outlet takes
+        yield head + ("NAME" if name_width >= MIN_NAME_WIDTH else "")
+        for outlet in outlets:
+            yield (f"{outlet.outlet:{key_width}}  {outlet.articles:>8,}  "
+                   f"{local_time(outlet.newest) if outlet.newest else '-':16}  {outlet.un_core:>7,}  "
+                   f"{outlet.un_mention:>7,}  {outlet.failing:>8,}  {outlet.given_up:>8,}  "
+                   + (fit(outlet.outlet_name, name_width) if name_width >= MIN_NAME_WIDTH else "")).rstrip()
+        totals = [sum(getattr(outlet, field) for outlet in outlets)
+                  for field in ("articles", "un_core", "un_mention", "failing", "given_up")]
+        yield (f"{'total':{key_width}}  {totals[0]:>8,}  {len(outlets):>2} outlets{'':5}  {totals[1]:>7,}  "
+               f"{totals[2]:>7,}  {totals[3]:>8,}  {totals[4]:>8,}")
+    if not feeds:
+        return
+    key_width = max(4, *(len(feed["outlet"]) for feed in feeds))
+    yield ""
+    yield f"{'FEED':{key_width}}  {'LAST SUCCESS':16}  STATE, URL"
+    for feed in feeds:
+        errors = feed["consecutive_errors"]
+        state = "ok" if not errors else f"{errors} errors: {feed['last_error']}"
+        if feed["next_poll_at"]:  # on its back-off
+            state += f"; next poll {local_time(feed['next_poll_at'])}"
+        last = local_time(feed["last_success_at"]) if feed["last_success_at"] else "never"
+        yield f"{feed['outlet']:{key_width}}  {last:16}  {state}"
+        yield f"{'':{key_width}}  {'':16}  {feed['url']}"
 
 
 def article_record(item: Hit | StoryArticle) -> dict[str, Any]:

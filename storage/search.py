@@ -1,5 +1,5 @@
-"""The read side for the CLI: counts, feed health, search, one article to read. Plain SQL on a psycopg connection
-(storage/connect.py connect()), not SQLAlchemy, so `newsmon status` and `search` answer in a fraction of a
+"""The read side for the CLI: outlets' counts, feed health, search, one article to read. Plain SQL on a psycopg
+connection (storage/connect.py connect()), not SQLAlchemy, so `newsmon status` and `search` answer in a fraction of a
 second."""
 
 from __future__ import annotations
@@ -14,9 +14,37 @@ from psycopg.rows import class_row, dict_row
 from newsmon.search_text import Query, parse_query, snippet
 
 
-def article_counts(connection: psycopg.Connection) -> dict[str, int]:
-    rows = connection.execute("SELECT outlet, count(*) FROM articles GROUP BY outlet ORDER BY outlet")
-    return {outlet: count for outlet, count in rows}
+class OutletSummary(NamedTuple):
+    outlet: str
+    outlet_name: str  # the sources table's name, the outlet key when the outlet is not registered
+    articles: int
+    newest: datetime | None  # the latest publication time that is not in the future
+    un_core: int
+    un_mention: int
+    failing: int  # items that failed and are retried (open, not given up)
+    given_up: int  # items given up on, neither resolved nor dismissed
+
+
+def outlet_summaries(connection: psycopg.Connection) -> list[OutletSummary]:
+    """Per outlet with articles or open failures, by outlet key: articles, newest, UN levels, failures. Three reads
+    that index scans answer (on the corpus 10 + 30 ms; one join of articles and their relevance reads the whole
+    table, 90-230 ms)."""
+    articles = {outlet: (count, newest) for outlet, count, newest in connection.execute(
+        "SELECT outlet, count(*), max(published_at) FILTER (WHERE published_at <= now()) FROM articles"
+        " GROUP BY outlet")}
+    levels = {(outlet, level): count for outlet, level, count in connection.execute(
+        "SELECT (SELECT a.outlet FROM articles AS a WHERE a.id = r.article_id), r.level, count(*)"
+        " FROM article_relevance AS r WHERE r.level IN ('core', 'mention') GROUP BY 1, 2")}
+    failures = {outlet: (failing, given_up) for outlet, failing, given_up in connection.execute(
+        "SELECT outlet, count(*) FILTER (WHERE given_up_at IS NULL), count(*) FILTER (WHERE given_up_at IS NOT NULL)"
+        " FROM item_failures WHERE resolved_at IS NULL AND dismissed_at IS NULL GROUP BY outlet")}
+    names: dict[str, str] = dict(connection.execute("SELECT outlet, name FROM sources").fetchall())
+    return [
+        OutletSummary(outlet, names.get(outlet, outlet), *articles.get(outlet, (0, None)),
+                      levels.get((outlet, "core"), 0), levels.get((outlet, "mention"), 0),
+                      *failures.get(outlet, (0, 0)))
+        for outlet in sorted(articles.keys() | failures.keys())
+    ]
 
 
 def feed_rows(connection: psycopg.Connection) -> list[dict[str, Any]]:

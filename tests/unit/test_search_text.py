@@ -4,8 +4,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from newsmon.reading import display_width, fit, moment
+from newsmon.reading import display_width, fit, local_time, moment, status_lines
 from newsmon.search_text import MAX_POSITION, QueryError, normalise, parse_query, search_vector, snippet, tokens
+from newsmon.storage.search import OutletSummary
 from tests.modules import MIGRATIONS, load_module
 
 
@@ -112,3 +113,31 @@ def test_the_fast_nfkc_equals_unicodedata_on_every_kind_of_compatibility_charact
     samples.append("".join(chr(code) for code in range(0x2000, 0x3100)))
     for text in samples:
         assert nfkc(text) == unicodedata.normalize("NFKC", text), text
+
+
+def test_status_is_a_table_of_outlets_with_a_total_then_the_feeds_with_their_state():
+    when = datetime(2026, 12, 1, 4, 30, tzinfo=UTC)
+    outlets = [OutletSummary("bbc", "BBC News 中文", 1_898, when, 30, 214, 0, 0),
+               OutletSummary("bitterwinter", "寒冬 Bitter Winter", 224, None, 1, 12, 2, 1)]
+    feeds = [{"outlet": "bbc", "url": "https://feeds.bbci.co.uk/zhongwen/simp/rss.xml", "consecutive_errors": 2,
+              "last_error": "HTTP 500", "next_poll_at": when, "last_success_at": None}]
+    wide = list(status_lines(outlets, feeds, 120))
+    assert wide[0].split() == ["OUTLET", "ARTICLES", "NEWEST", "UN", "CORE", "MENTION", "RETRYING", "GIVEN", "UP",
+                               "NAME"]
+    shown = local_time(when)  # in the user's zone
+    assert wide[1].split() == ["bbc", "1,898", *shown.split(), "30", "214", "0", "0", "BBC", "News", "中文"]
+    assert wide[2].split()[:3] == ["bitterwinter", "224", "-"]
+    assert wide[3].split() == ["total", "2,122", "2", "outlets", "31", "226", "2", "1"]
+    assert wide[5:] == ["FEED  LAST SUCCESS      STATE, URL",
+                        f"bbc   never             2 errors: HTTP 500; next poll {shown}",
+                        "                        https://feeds.bbci.co.uk/zhongwen/simp/rss.xml"]
+    names = zip(wide, ("NAME", "BBC", "寒冬"), strict=False)
+    columns_before = {display_width(line[:line.index(name)]) for line, name in names}
+    assert len(columns_before) == 1  # the names line up
+    narrow = list(status_lines(outlets, [], 80))
+    assert max(map(display_width, narrow)) <= 80 and "NAME" not in narrow[0] and len(narrow) == 4
+
+
+def test_status_without_articles_says_how_to_get_some():
+    assert list(status_lines([], [], 80)) == [
+        "no articles yet: newsmon run polls the outlets, newsmon import takes in archives"]
