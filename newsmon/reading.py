@@ -11,9 +11,11 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from newsmon.storage.search import Hit, OutletSummary, StoryArticle
 
+_ENCODED_NON_ASCII = re.compile(r"(?:%[89A-Fa-f][0-9A-Fa-f])+")
 _AGO = re.compile(r"(\d+)\s*([hdw])")
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 NO_STORY_YET = "not assigned yet (new articles get one when stored, older ones from the maintenance)"
@@ -38,6 +40,20 @@ def local_time(value: datetime | None, zone_named: bool = False) -> str:
     return value.astimezone().strftime("%Y-%m-%d %H:%M" + (" %Z" if zone_named else "")) if value else "?"
 
 
+def readable_url(url: str) -> str:
+    """A URL as a browser's address bar shows it: percent-encoded UTF-8 (a Chinese slug) decoded, all else as it is
+    (%2F, %3F, %20, and bytes that are not UTF-8 or decode to spaces or controls), so it opens the same page."""
+
+    def decoded(match: re.Match[str]) -> str:
+        try:
+            text = unquote_to_bytes(match[0]).decode("utf-8")
+        except UnicodeDecodeError:
+            return match[0]
+        return match[0] if any(c.isspace() or unicodedata.category(c)[0] == "C" for c in text) else text
+
+    return _ENCODED_NON_ASCII.sub(decoded, url)
+
+
 def display_width(text: str) -> int:
     """Terminal columns: wide and full-width characters (Chinese) take two."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 0 if unicodedata.combining(c) else 1 for c in text)
@@ -60,8 +76,8 @@ def fit(text: str, width: int) -> str:
 
 def table_lines(items: Sequence[Hit | StoryArticle], columns: int) -> Iterator[str]:
     """`newsmon search` and `story`: a header, then per article a line of id, local time, outlet, UN level and title,
-    a search hit's snippet and the link beneath, each cut to the terminal's columns: the outlet column as wide as the
-    widest name (up to 18), the title the rest."""
+    a search hit's snippet and the link (readable_url) beneath, each cut to the terminal's columns: the outlet column
+    as wide as the widest name (up to 18), the title the rest."""
     outlet_width = min(18, max((display_width(item.outlet_name) for item in items), default=6))
     head = f"{'ID':>7}  {'TIME':16}  {fit('OUTLET', outlet_width)}  {'UN':7}  "
     title_width = max(columns - len(head), 20)
@@ -72,7 +88,7 @@ def table_lines(items: Sequence[Hit | StoryArticle], columns: int) -> Iterator[s
                ).rstrip()
         if isinstance(item, Hit):
             yield " " * 9 + fit(item.snippet, max(columns - 9, 20)).rstrip()
-        yield " " * 9 + item.url
+        yield " " * 9 + readable_url(item.url)
 
 
 def status_lines(outlets: Sequence[OutletSummary], feeds: Sequence[dict[str, Any]], columns: int) -> Iterator[str]:
@@ -150,7 +166,7 @@ def article_text(article: dict[str, Any]) -> str:
         + (f" (as the outlet gives it: {article['published_raw']})" if article["published_raw"] else ""),
         f"fetched    {local_time(fetched, zone_named=True)}"
         + (f"; this text {local_time(updated, zone_named=True)}" if updated != fetched else ""),
-        f"URL        {article['url']}",
+        f"URL        {readable_url(article['url'])}",
     ]
     if article["authors"]:
         lines.append(f"by         {', '.join(article['authors'])}")

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from newsmon.reading import display_width, fit, local_time, moment, status_lines
+from newsmon.reading import display_width, fit, local_time, moment, readable_url, status_lines
 from newsmon.search_text import MAX_POSITION, QueryError, normalise, parse_query, search_vector, snippet, tokens
 from newsmon.storage.search import OutletSummary
 from tests.modules import MIGRATIONS, load_module
@@ -141,3 +141,12 @@ def test_status_is_a_table_of_outlets_with_a_total_then_the_feeds_with_their_sta
 def test_status_without_articles_says_how_to_get_some():
     assert list(status_lines([], [], 80)) == [
         "no articles yet: newsmon run polls the outlets, newsmon import takes in archives"]
+
+
+def test_urls_are_shown_with_their_chinese_decoded_and_reserved_characters_kept_encoded():
+    dw = ("https://www.dw.com/zh/%E8%81%94%E5%90%88%E5%9B%BD%E5%AE%89%E7%90%86%E4%BC%9A%E2%80%9C%E6%96%B0%E5%86%A0"
+          "%E2%80%9C/a-54024527")
+    assert readable_url(dw) == "https://www.dw.com/zh/联合国安理会“新冠“/a-54024527"
+    assert readable_url("https://x.org/a%2Fb%20c%3F?q=%E4%B8%AD") == "https://x.org/a%2Fb%20c%3F?q=中"
+    assert readable_url("https://x.org/%E3%80%80%FF%E4") == "https://x.org/%E3%80%80%FF%E4"  # U+3000, not UTF-8
+    assert readable_url("https://x.org/%e4%b8%ad%E4%B8") == "https://x.org/%e4%b8%ad%E4%B8"  # a cut sequence: kept
