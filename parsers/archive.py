@@ -31,9 +31,13 @@ class ArchivePost:
 
     @property
     def folder(self) -> str:
-        """The per-outlet folder the post sits in (`_posts/<outlet>/...`), if any."""
-        parts = self.path.strip().strip('"').replace("\\", "/").split("/")
-        return parts[-2] if len(parts) >= 2 and parts[-2] != "_posts" else ""
+        return folder_of(self.path)
+
+
+def folder_of(path: str) -> str:
+    """The per-outlet folder a post sits in (`_posts/<outlet>/...`), if any."""
+    parts = path.strip().strip('"').replace("\\", "/").split("/")
+    return parts[-2] if len(parts) >= 2 and parts[-2] != "_posts" else ""
 
 
 def read_post(path: str, text: str) -> ArchivePost:

@@ -23,8 +23,8 @@ from itertools import islice
 
 from newsmon.fetch import decode_html
 from newsmon.model import ParseError, RawInput, Reason
-from newsmon.parsers import outlet_of_post, parser_for
-from newsmon.parsers.archive import read_post
+from newsmon.parsers import OUTLETS, outlet_of_post, parser_for
+from newsmon.parsers.archive import folder_of, read_post
 from newsmon.parsers.dates import from_epoch_ms
 from newsmon.parsers.plaintext import PARSER_NAME as TEXT_PARSER
 from newsmon.parsers.plaintext import parse_text_document
@@ -128,6 +128,8 @@ def parse_record(post: Post, fmt: str = "auto", outlet: str | None = None) -> Pa
             article = parse_text_document(text, key)
             fetched_at, version = datetime.now(UTC), TEXT_PARSER
         else:
+            # a post that cannot be read is still counted under the outlet its folder names
+            key = outlet or OUTLETS.by_name(folder_of(post.path)) or key
             archived = read_post(post.path, text)
             key = outlet or outlet_of_post(archived)
             parser = parser_for(key)

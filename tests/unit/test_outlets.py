@@ -88,3 +88,14 @@ def test_outlets_that_declare_their_article_id_key_articles_by_it_and_migration_
 def test_an_article_id_pattern_without_its_id_group_is_refused():
     with pytest.raises(ValueError, match="the outlet 'x': its article_id pattern has no group named id"):
         Outlet("x", "X", article_id=r"/a-(\d+)")
+
+
+def test_a_post_that_cannot_be_read_fails_under_the_outlet_its_folder_names():
+    from newsmon.imports.parse import parse_record
+    from newsmon.imports.read import Failure, Post
+
+    no_link = "<!--1593687261000-->\n\n德语媒体：北京的快速回应\n"  # the corpus' one such post, cut short
+    failed = parse_record(Post("_posts/德国之声/1048198_德语媒体：北京的快速回应\n\n.md", "x.jsonl:1", no_link))
+    assert isinstance(failed, Failure) and (failed.reason, failed.outlet) == ("no-link", "dw")
+    elsewhere = parse_record(Post("_posts/1048198_x.md", "x.jsonl:2", no_link))
+    assert isinstance(elsewhere, Failure) and elsewhere.outlet == "unknown"
