@@ -338,6 +338,7 @@ class _ProgressBar:
 
 
 def cmd_alerts(args) -> int:
+    from newsmon import reading
     from newsmon.alerts.deliver import deliver_pending, send_apprise
     from newsmon.alerts.message import AlertFacts, render
     from newsmon.alerts.settings import channel_lines
@@ -352,11 +353,14 @@ def cmd_alerts(args) -> int:
     engine = get_engine()
     if args.action == "list":
         with session(engine) as s:
-            for alert, article in list_alerts(s, args.status, args.limit):
-                state = (f"sent {alert.sent_at:%Y-%m-%d %H:%M}" if alert.sent_at
-                         else f"failed x{alert.attempts}: {alert.last_error}" if alert.attempts else "pending")
-                print(f"{alert.id:>6}  {alert.channel:14} {alert.level:7} {state}\n"
-                      f"        {article.outlet}: {article.title}")
+            listed = list_alerts(s, args.status, args.limit)
+        if not listed:
+            print(f"no {args.status} alerts" if args.status else "no alerts")
+        for alert, article in listed:
+            state = (f"sent {reading.local_time(alert.sent_at)}" if alert.sent_at
+                     else f"failed x{alert.attempts}: {alert.last_error}" if alert.attempts else "pending")
+            print(f"{alert.id:>6}  {alert.channel:14} {alert.level:7} {state}\n"
+                  f"        {article.outlet}: {article.title}")
         return 0
     if args.action in ("test", "preview"):
         if not args.channel:
