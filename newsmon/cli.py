@@ -14,13 +14,29 @@ def main(argv: list[str] | None = None) -> int:
     from newsmon.processes import exit_on_sigterm
 
     exit_on_sigterm()
-    args = _parser().parse_args(argv)
-    return args.handler(args) or 0
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not args.demo:
+        return args.handler(args) or 0
+    command = " ".join(filter(None, [args.command, getattr(args, "action", None)]))
+    if command not in READS_THE_DEMO:
+        parser.error(f"--demo reads the demo's database: with {', '.join(READS_THE_DEMO)}; not with {command}")
+    from newsmon import settings
+
+    with settings.use(settings.current().demo()):
+        return args.handler(args) or 0
+
+
+# what `newsmon --demo ...` may run: reading the demo's database, nothing that fetches or sends
+READS_THE_DEMO = ("status", "search", "show", "story", "export", "failures list", "alerts list", "un explain",
+                  "db url", "db shell", "db status")
 
 
 def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="newsmon", description="Chinese-language news ingestion and monitoring.")
-    sub = ap.add_subparsers(required=True, metavar="COMMAND")
+    ap.add_argument("--demo", action="store_true",
+                    help="read the demo's own database (what `newsmon demo` stored) instead of yours")
+    sub = ap.add_subparsers(required=True, metavar="COMMAND", dest="command")
 
     cmd = sub.add_parser("parse", help="parse archived posts; one JSON object per post on stdout")
     cmd.add_argument("files", nargs="+", type=Path)
@@ -183,6 +199,7 @@ def cmd_demo(args) -> int:
 
         state = import_archives(paths=[str(ARCHIVE)], return_state=True)
         print(f"archive import {state.name}: {state.message}")
+        print("look around: newsmon --demo status, newsmon --demo search 联合国, newsmon --demo show ID")
     return polled or (0 if state.is_completed() else 1)
 
 

@@ -101,7 +101,7 @@ def status_lines(outlets: Sequence[OutletSummary], feeds: Sequence[dict[str, Any
         head = (f"{'OUTLET':{key_width}}  {'ARTICLES':>8}  {'NEWEST':16}  {'UN CORE':>7}  {'MENTION':>7}  "
                 f"{'RETRYING':>8}  {'GIVEN UP':>8}  ")
         name_width = columns - len(head)  # the names only where they fit: the keys are what --outlet takes
-        yield head + ("NAME" if name_width >= MIN_NAME_WIDTH else "")
+        yield (head + ("NAME" if name_width >= MIN_NAME_WIDTH else "")).rstrip()
         for outlet in outlets:
             yield (f"{outlet.outlet:{key_width}}  {outlet.articles:>8,}  "
                    f"{local_time(outlet.newest) if outlet.newest else '-':16}  {outlet.un_core:>7,}  "

@@ -40,3 +40,16 @@ def test_the_demo_and_replay_runs_never_touch_production(prefect_harness, databa
         assert snapshot(prod.engine) == before
         assert prod.team.received == []
         assert count(prod.demo_engine(), "SELECT count(*) FROM articles") == 54  # 53 polled, 1 more from the archive
+
+        # what the demo stored is read with --demo; without it, production's
+        capsys.readouterr()
+        assert main(["--demo", "status"]) == 0
+        assert re.search(r"^total\s+54\s", capsys.readouterr().out, re.MULTILINE)
+        assert main(["--demo", "search", "联合国", "--format", "json"]) == 0
+        assert '"outlet": "un_news"' in capsys.readouterr().out
+        assert main(["search", "联合国", "--format", "json"]) == 0 and capsys.readouterr().out == ""
+        assert main(["status"]) == 0
+        assert re.search(r"^total\s+1\s", capsys.readouterr().out, re.MULTILINE)
+        with pytest.raises(SystemExit) as refused:  # nothing that fetches or sends runs on the demo's settings
+            main(["--demo", "run"])
+        assert refused.value.code == 2 and "not with run" in capsys.readouterr().err
