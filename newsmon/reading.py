@@ -92,14 +92,14 @@ def table_lines(items: Sequence[Hit | StoryArticle], columns: int) -> Iterator[s
 
 
 def status_lines(outlets: Sequence[OutletSummary], feeds: Sequence[dict[str, Any]], columns: int) -> Iterator[str]:
-    """`newsmon status`: per outlet its articles, the newest one's time, its UN items and its failed items (retried,
-    given up), a total, the outlet's name in what is left of the line; then per feed its last success and state."""
+    """`newsmon status`: per outlet its articles, the newest one's time, its UN items and its failed items (open, given
+    up), a total, the outlet's name in what is left of the line; then per feed its last success and state."""
     if not outlets:
         yield "no articles yet: newsmon run polls the outlets, newsmon import takes in archives"
     else:
         key_width = max(6, *(len(outlet.outlet) for outlet in outlets))
         head = (f"{'OUTLET':{key_width}}  {'ARTICLES':>8}  {'NEWEST':16}  {'UN CORE':>7}  {'MENTION':>7}  "
-                f"{'RETRYING':>8}  {'GIVEN UP':>8}  ")
+                f"{'FAILED':>8}  {'GIVEN UP':>8}  ")
         name_width = columns - len(head)  # the names only where they fit: the keys are what --outlet takes
         yield (head + ("NAME" if name_width >= MIN_NAME_WIDTH else "")).rstrip()
         for outlet in outlets:

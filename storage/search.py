@@ -21,7 +21,7 @@ class OutletSummary(NamedTuple):
     newest: datetime | None  # the latest publication time that is not in the future
     un_core: int
     un_mention: int
-    failing: int  # items that failed and are retried (open, not given up)
+    failing: int  # items whose failure is open, not given up: runs retry live ones, imports wait for a retry by hand
     given_up: int  # items given up on, neither resolved nor dismissed
 
 

@@ -122,7 +122,7 @@ def test_status_is_a_table_of_outlets_with_a_total_then_the_feeds_with_their_sta
     feeds = [{"outlet": "bbc", "url": "https://feeds.bbci.co.uk/zhongwen/simp/rss.xml", "consecutive_errors": 2,
               "last_error": "HTTP 500", "next_poll_at": when, "last_success_at": None}]
     wide = list(status_lines(outlets, feeds, 120))
-    assert wide[0].split() == ["OUTLET", "ARTICLES", "NEWEST", "UN", "CORE", "MENTION", "RETRYING", "GIVEN", "UP",
+    assert wide[0].split() == ["OUTLET", "ARTICLES", "NEWEST", "UN", "CORE", "MENTION", "FAILED", "GIVEN", "UP",
                                "NAME"]
     shown = local_time(when)  # in the user's zone
     assert wide[1].split() == ["bbc", "1,898", *shown.split(), "30", "214", "0", "0", "BBC", "News", "中文"]
