@@ -17,14 +17,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if not args.demo:
-        return args.handler(args) or 0
+        return _handle(args)
     command = " ".join(filter(None, [args.command, getattr(args, "action", None)]))
     if command not in READS_THE_DEMO:
         parser.error(f"--demo reads the demo's database: with {', '.join(READS_THE_DEMO)}; not with {command}")
     from newsmon import settings
 
     with settings.use(settings.current().demo()):
-        return args.handler(args) or 0
+        return _handle(args)
+
+
+def _handle(args) -> int:
+    try:
+        code = args.handler(args) or 0
+        sys.stdout.flush()  # here, not at exit, where a closed pipe can no longer be caught
+        return code
+    except BrokenPipeError:  # the reader had enough (| head): stop quietly, nothing left to write to
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 # what `newsmon --demo ...` may run: reading the demo's database, nothing that fetches or sends
@@ -611,13 +621,9 @@ def cmd_export(args) -> int:
         return 2
     if isinstance(sys.stdout, io.TextIOWrapper):  # UTF-8 whatever the locale; CSV's line ends as written
         sys.stdout.reconfigure(encoding="utf-8", newline="")
-    try:
-        with connect() as connection, exported_articles(connection, query, _article_filter(args),
-                                                        args.limit) as (columns, batches):
-            written = exports.export(args.fmt, columns, batches, args.output, sys.stdout)
-    except BrokenPipeError:  # the reader had enough (| head): stop quietly, nothing left to write to
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+    with connect() as connection, exported_articles(connection, query, _article_filter(args),
+                                                    args.limit) as (columns, batches):
+        written = exports.export(args.fmt, columns, batches, args.output, sys.stdout)
     if args.output is not None:
         print(f"{written} articles written to {args.output}", file=sys.stderr)
     return 0

@@ -54,6 +54,9 @@ def test_export_writes_jsonl_csv_and_parquet_with_the_search_filters(db, tmp_pat
     head = subprocess.run(f"{sys.executable} -m newsmon.cli export | head -c 100 > /dev/null; echo ${{PIPESTATUS[0]}}",
                           shell=True, executable="/bin/bash", cwd=ROOT, capture_output=True, text=True)
     assert (head.stdout, head.stderr) == ("0\n", "")  # a reader that stops early ends the export quietly
+    gone = subprocess.run(f"{sys.executable} -m newsmon.cli search 联合国 | true; echo ${{PIPESTATUS[0]}}",
+                          shell=True, executable="/bin/bash", cwd=ROOT, capture_output=True, text=True)
+    assert (gone.stdout, gone.stderr) == ("0\n", "")  # any command: a reader gone before the output is quietly left
     newest = newsmon("export", "--limit", "2", "--un", "mention", "--body", "WHO")
     assert [json.loads(line)["id"] for line in newest.stdout.decode().splitlines()] == who
 
