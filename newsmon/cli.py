@@ -593,6 +593,9 @@ def cmd_search(args) -> int:
         print(f"newsmon search: {error}", file=sys.stderr)
         return 2
     with connect() as connection:
+        if unknown := _unknown_outlet(connection, args.outlet):
+            print(f"newsmon search: {unknown}", file=sys.stderr)
+            return 2
         found = search_articles(connection, query, _article_filter(args), args.limit)
     if args.fmt == "json":
         print("\n".join(reading.json_lines(found)) if found else "", end="\n" if found else "")
@@ -621,9 +624,12 @@ def cmd_export(args) -> int:
         return 2
     if isinstance(sys.stdout, io.TextIOWrapper):  # UTF-8 whatever the locale; CSV's line ends as written
         sys.stdout.reconfigure(encoding="utf-8", newline="")
-    with connect() as connection, exported_articles(connection, query, _article_filter(args),
-                                                    args.limit) as (columns, batches):
-        written = exports.export(args.fmt, columns, batches, args.output, sys.stdout)
+    with connect() as connection:
+        if unknown := _unknown_outlet(connection, args.outlet):
+            print(f"newsmon export: {unknown}", file=sys.stderr)
+            return 2
+        with exported_articles(connection, query, _article_filter(args), args.limit) as (columns, batches):
+            written = exports.export(args.fmt, columns, batches, args.output, sys.stdout)
     if args.output is not None:
         print(f"{written} articles written to {args.output}", file=sys.stderr)
     return 0
@@ -669,7 +675,7 @@ def _add_filter_arguments(cmd: argparse.ArgumentParser) -> None:
     """The options of newsmon search and export that choose articles (_article_filter reads them)."""
     cmd.add_argument("--since", type=_moment, help="published from: an age (12h, 7d, 2w) or a date (2026-11-01)")
     cmd.add_argument("--until", type=_moment, help="published before: an age or a date")
-    cmd.add_argument("--outlet", help="only this outlet (its key: bbc, zaobao, ...)")
+    cmd.add_argument("--outlet", help="only this outlet (its key, as newsmon status lists them: bbc, zaobao, ...)")
     cmd.add_argument("--un", choices=["core", "mention"], help="UN relevance at least this (mention includes core)")
     cmd.add_argument("--body", help='a UN body the relevance evidence names, e.g. "Security Council", WHO')
 
@@ -678,7 +684,18 @@ def _article_filter(args):
     """The ArticleFilter of newsmon search's or export's options (_add_filter_arguments)."""
     from newsmon.storage.search import ArticleFilter
 
-    return ArticleFilter(outlet=args.outlet, since=args.since, until=args.until, un=args.un, body=args.body)
+    outlet = args.outlet.casefold() if args.outlet else None  # outlet keys are lower case
+    return ArticleFilter(outlet=outlet, since=args.since, until=args.until, un=args.un, body=args.body)
+
+
+def _unknown_outlet(connection, outlet: str | None) -> str | None:
+    """What is wrong with an --outlet that names no outlet of this database (a name instead of a key, a typo); None
+    when it is one, or not given."""
+    from newsmon.storage.search import outlet_keys
+
+    if outlet is None or outlet.casefold() in (keys := outlet_keys(connection)):
+        return None
+    return f"no outlet {outlet!r} in this database; its outlets: {', '.join(keys) or 'none yet'}"
 
 
 def _moment(text: str):

@@ -47,6 +47,11 @@ def outlet_summaries(connection: psycopg.Connection) -> list[OutletSummary]:
     ]
 
 
+def outlet_keys(connection: psycopg.Connection) -> list[str]:
+    """The keys of the outlets this database knows (every stored article's outlet is one), sorted."""
+    return [key for (key,) in connection.execute("SELECT outlet FROM sources ORDER BY outlet")]
+
+
 def feed_rows(connection: psycopg.Connection) -> list[dict[str, Any]]:
     """Every feed's row (health counters, validators, back-off) by outlet then URL, as column -> value."""
     with connection.cursor(row_factory=dict_row) as cursor:

@@ -40,6 +40,12 @@ def test_search_and_show_on_the_imported_sample(db):
     assert both and {hit["id"] for hit in both} <= {hit["id"] for hit in simplified}
     assert {hit["un_level"] for hit in json_hits("联合国", "--un", "core")} == {"core"}
     assert {hit["outlet"] for hit in json_hits("联合国", "--outlet", "voa")} == {"voa"}
+    assert json_hits("联合国", "--outlet", "VOA") == json_hits("联合国", "--outlet", "voa")
+    for command in ("search", "export"):
+        unknown = newsmon(command, "联合国", "--outlet", "美国之音")  # a name, not the key
+        assert unknown.returncode == 2 and unknown.stdout == ""
+        assert unknown.stderr.startswith(f"newsmon {command}: no outlet '美国之音' in this database; its outlets: ")
+        assert ", voa, " in unknown.stderr
     assert json_hits("联合国", "--since", "2099-01-01") == []
     assert len(json_hits("联合国", "--limit", "2")) == 2
     council = json_hits("安理会", "--body", "Security Council")
