@@ -209,8 +209,23 @@ def cmd_demo(args) -> int:
 
         state = import_archives(paths=[str(ARCHIVE)], return_state=True)
         print(f"archive import {state.name}: {state.message}")
-        print("look around: newsmon --demo status, newsmon --demo search 联合国, newsmon --demo show ID")
+        program = _program()
+        print(f"look around: {program} --demo status, {program} --demo search 联合国, {program} --demo show ID")
     return polled or (0 if state.is_completed() else 1)
+
+
+def _program() -> str:
+    """How to run newsmon from here: its name when it is on PATH, else the script beside this Python (a virtualenv
+    not activated: make demo's)."""
+    import shutil
+
+    if shutil.which("newsmon"):
+        return "newsmon"
+    script = Path(sys.executable).with_name("newsmon")
+    if not script.exists():
+        return f"{sys.executable} -m newsmon.cli"
+    relative = os.path.relpath(script)
+    return str(script) if relative.startswith("..") else relative
 
 
 def _write_demo_registry(path: Path, webhook: str) -> None:

@@ -30,6 +30,8 @@ def test_the_demo_and_replay_runs_never_touch_production(prefect_harness, databa
         out = capsys.readouterr().out
         received = int(re.search(r"the webhook received (\d+) alert", out).group(1))
         assert received > 0 and "53 new" in out
+        program = re.search(r"^look around: (.+) --demo status, ", out, re.MULTILINE).group(1)
+        assert program == "newsmon" or Path(program).exists()  # runnable as printed, the virtualenv active or not
 
         replayed = ingest_all(**deployed["ingest-replay"]["parameters"], return_state=True)
         assert replayed.is_completed() and replayed.message == "0 new, 0 errors, 0 alerts sent"  # the demo's data
