@@ -15,6 +15,7 @@ from urllib.parse import unquote_to_bytes
 
 from newsmon.storage.search import Hit, OutletSummary, StoryArticle
 
+_ARCHIVE_STAMP = re.compile(r"<!--\d+-->")  # parsers.base.archive_published's published_raw
 _ENCODED_NON_ASCII = re.compile(r"(?:%[89A-Fa-f][0-9A-Fa-f])+")
 _AGO = re.compile(r"(\d+)\s*([hdw])")
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
@@ -163,7 +164,7 @@ def article_text(article: dict[str, Any]) -> str:
         f"{article['outlet_name']} ({article['outlet']}) · article {article['id']}",
         "",
         f"published  {local_time(published, zone_named=True) if published else 'unknown'}"
-        + (f" (as the outlet gives it: {article['published_raw']})" if article["published_raw"] else ""),
+        + (f" ({_raw_source(raw)}: {raw})" if (raw := article["published_raw"]) else ""),
         f"fetched    {local_time(fetched, zone_named=True)}"
         + (f"; this text {local_time(updated, zone_named=True)}" if updated != fetched else ""),
         f"URL        {readable_url(article['url'])}",
@@ -175,13 +176,13 @@ def article_text(article: dict[str, Any]) -> str:
     else:
         bodies = ", ".join(article["un_bodies"])
         lines.append(f"UN         {article['un_level']}" + (f": {bodies}" if bodies else ""))
-        quoted = set()  # two names of one body in one sentence are one piece of evidence to a reader
+        # one line per sentence, with every body it names: two names in one sentence are one piece of evidence
+        named: dict[tuple[int, str], dict[str, None]] = {}
         for evidence in article["un_evidence"]:
-            where = "title" if evidence["paragraph"] < 0 else f"paragraph {evidence['paragraph'] + 1}"
-            line = f"           {where}, {evidence['body']}: {evidence['sentence']}"
-            if line not in quoted:
-                quoted.add(line)
-                lines.append(line)
+            named.setdefault((evidence["paragraph"], evidence["sentence"]), {})[evidence["body"]] = None
+        for (paragraph, sentence), sentence_bodies in named.items():
+            where = "title" if paragraph < 0 else f"paragraph {paragraph + 1}"
+            lines.append(f"           {where}, {', '.join(sentence_bodies)}: {sentence}")
     lines.extend(story_summary(article["id"], article["story"]))
     lines.extend(event_summary(article["event_id"], article["event"]))
     revisions = article["revisions"]
@@ -194,6 +195,11 @@ def article_text(article: dict[str, Any]) -> str:
     for paragraph in article["paragraphs"]:
         lines.extend([paragraph, ""])
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _raw_source(published_raw: str) -> str:
+    """Where a publication date as stored comes from: an archived post's epoch header, else the outlet's own text."""
+    return "the archive's time stamp, ms" if _ARCHIVE_STAMP.fullmatch(published_raw) else "as the outlet gives it"
 
 
 def story_summary(article_id: int, story: list[StoryArticle]) -> list[str]:

@@ -74,8 +74,8 @@ def explain(engine: Engine, article_id: int) -> str | None:
     relevance = classify(article.title, article.paragraphs, lexicon)
     lines = [
         f"{article.id}  {article.outlet}: {article.title}",
-        f"level {relevance.level} (score {relevance.score:.1f}) with {relevance.model}"
-        + (f"; stored: {stored.level} with {stored.model}" if stored else "; not scored yet"),
+        f"level {relevance.level} (score {relevance.score:.1f}) by lexicon {relevance.model}"
+        + (f"; stored: {stored.level} by lexicon {stored.model}" if stored else "; not scored yet"),
         "why: " + "; ".join(relevance.reasons),
         "bodies: " + (", ".join(relevance.bodies) or "-"),
     ]

@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -70,6 +71,9 @@ def test_search_and_show_on_the_imported_sample(db):
     assert text.startswith(council[0]["title"] + "\n") and readable_url(council[0]["url"]) in text
     assert "UN         core: " in text or "UN         mention: " in text
     assert "Security Council" in text and "revisions  none" in text and "published  " in text
+    published = next(line for line in text.splitlines() if line.startswith("published  "))
+    # an archived post's date is its archive's epoch header, said as such, or the outlet's own date text
+    assert re.search(r" \((the archive's time stamp, ms: <!--\d+-->|as the outlet gives it: .+)\)$", published)
 
 
 def test_search_and_show_refuse_what_they_cannot_answer(db):

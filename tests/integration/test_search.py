@@ -177,6 +177,10 @@ def test_an_article_for_reading_has_its_outlet_relevance_and_revisions(sample):
     assert article["un_level"] == "core" and "Security Council" in article["un_bodies"]
     assert article["un_evidence"] and article["paragraphs"] and article["outlet_name"]
     assert article["revisions"] == []
+    lines = article_text(article).splitlines()
+    for evidence in article["un_evidence"]:  # one line per sentence, naming every body it names
+        holding = [line for line in lines if line.endswith(": " + evidence["sentence"])]
+        assert len(holding) == 1 and f" {evidence['body']}" in holding[0].split(": ")[0]
 
 
 def test_an_edited_article_reads_with_its_revisions_and_finds_by_its_new_text_only(db):
