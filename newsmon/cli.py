@@ -15,6 +15,9 @@ def main(argv: list[str] | None = None) -> int:
 
     exit_on_sigterm()
     parser = _parser()
+    if not (sys.argv[1:] if argv is None else argv):  # newsmon alone: what it can do
+        parser.print_help()
+        return 2
     args = parser.parse_args(argv)
     if not args.demo:
         return _handle(args)
@@ -88,8 +91,8 @@ def _parser() -> argparse.ArgumentParser:
     cmd.add_argument("--since", type=_moment, default="7d",
                      help="for preview: articles published from: an age (12h, 7d, 2w) or a date; default 7d")
     cmd.add_argument("--format", dest="fmt", choices=["table", "json"], default="table", help="for preview")
-    cmd.add_argument("--status", choices=["pending", "failed", "sent"])
-    cmd.add_argument("--limit", type=int, default=50)
+    cmd.add_argument("--status", choices=["pending", "failed", "sent"], help="for list: only these")
+    cmd.add_argument("--limit", type=int, default=50, help="for list: at most this many, the newest (default 50)")
     cmd.set_defaults(handler=cmd_alerts)
 
     cmd = sub.add_parser("un", help="UN relevance: why an article got its level; rescore after a lexicon change")
@@ -111,7 +114,7 @@ def _parser() -> argparse.ArgumentParser:
     cmd.add_argument("query", nargs="+", metavar="QUERY",
                      help='words, all of which must occur; "quoted words" as a phrase; 聯合國 finds 联合国 too')
     _add_filter_arguments(cmd)
-    cmd.add_argument("--limit", type=_whole_number(1), default=20)
+    cmd.add_argument("--limit", type=_whole_number(1), default=20, help="at most this many, the best (default 20)")
     cmd.add_argument("--format", dest="fmt", choices=["table", "json", "csv"], default="table",
                      help="a table for the terminal (default), JSON lines, or CSV with a header")
     cmd.add_argument("--json", dest="fmt", action="store_const", const="json", help="the same as --format json")
@@ -161,7 +164,7 @@ def _parser() -> argparse.ArgumentParser:
     cmd.add_argument("--stage", choices=["live", "import"], help="list: only live polling's, or only imports'")
     cmd.add_argument("--given-up", action="store_true", help="list: only the ones given up")
     cmd.add_argument("--all", action="store_true", help="list: the dismissed ones too")
-    cmd.add_argument("--limit", type=int, default=50)
+    cmd.add_argument("--limit", type=int, default=50, help="list: at most this many, the latest failed (default 50)")
     cmd.set_defaults(handler=cmd_failures)
     return ap
 
@@ -398,6 +401,8 @@ def cmd_alerts(args) -> int:
             listed = list_alerts(s, args.status, args.limit)
         if not listed:
             print(f"no {args.status} alerts" if args.status else "no alerts")
+        else:
+            print(f"{'id':>6}  {'channel':14} {'level':7} state (newest first)")
         for alert, article in listed:
             state = (f"sent {reading.local_time(alert.sent_at)}" if alert.sent_at
                      else f"failed x{alert.attempts}: {alert.last_error}" if alert.attempts else "pending")

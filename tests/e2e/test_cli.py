@@ -51,6 +51,12 @@ def test_import_fast_path_prints_an_accounted_summary_and_a_second_run_adds_noth
     assert "new        0" in second.stdout and "duplicates 3" in second.stdout
 
 
+def test_newsmon_alone_prints_what_it_can_do():
+    result = newsmon()
+    assert result.returncode == 2 and result.stdout.startswith("usage: newsmon")
+    assert "search" in result.stdout and "status" in result.stdout and "--demo" in result.stdout
+
+
 def test_import_refuses_a_missing_path_with_a_clear_error():
     result = newsmon("import", "--no-prefect", "no/such/archive")
     assert result.returncode == 2 and "no such file or directory: no/such/archive" in result.stderr
