@@ -212,6 +212,10 @@ def cmd_demo(args) -> int:
 
         state = import_archives(paths=[str(ARCHIVE)], return_state=True)
         print(f"archive import {state.name}: {state.message}")
+        from newsmon.maintenance import assign_events
+
+        # the nightly maintenance's step, so that what the demo stored reads as it will (show: its event)
+        print(f"events: {assign_events().lines[0]}")
         program = _program()
         print(f"look around: {program} --demo status, {program} --demo search 联合国, {program} --demo show ID")
     return polled or (0 if state.is_completed() else 1)

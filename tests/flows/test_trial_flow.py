@@ -29,7 +29,7 @@ def test_the_demo_and_replay_runs_never_touch_production(prefect_harness, databa
         assert main(["demo"]) == 0
         out = capsys.readouterr().out
         received = int(re.search(r"the webhook received (\d+) alert", out).group(1))
-        assert received > 0 and "53 new" in out
+        assert received > 0 and "53 new" in out and "\nevents: 54 articles given an event\n" in out
         program = re.search(r"^look around: (.+) --demo status, ", out, re.MULTILINE).group(1)
         assert program == "newsmon" or Path(program).exists()  # runnable as printed, the virtualenv active or not
 
