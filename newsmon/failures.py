@@ -14,7 +14,7 @@ from datetime import datetime
 
 from newsmon import imports, ingest
 from newsmon.model import Stage
-from newsmon.reading import local_time
+from newsmon.reading import display_width, fit, local_time
 from newsmon.storage.engine import get_engine, session
 from newsmon.storage.failures import dismiss_item_failures, list_item_failures, pending_item_failures
 from newsmon.storage.models import ItemFailure
@@ -34,13 +34,13 @@ def list_failures(
 def failure_lines(failures: list[ItemFailure]) -> list[str]:
     """A table of failures for a terminal, times in the user's zone: a line of facts, then the URL (or item key) and
     the error."""
-    outlet_width = max(6, *(len(failure.outlet) for failure in failures))
-    header = (f"{'id':>6}  {'outlet':{outlet_width}} {'stage':6} {'reason':16} {'attempts':>8}  {'first failed':16}  "
-              f"{'last failed':16}  state")
+    outlet_width = max([6, *(display_width(failure.outlet) for failure in failures)])
+    header = (f"{'id':>6}  {fit('outlet', outlet_width)} {'stage':6} {'reason':16} {'attempts':>8}  "
+              f"{'first failed':16}  {'last failed':16}  state")
     lines = [header]
     for failure in failures:
         lines.append(
-            f"{failure.id:>6}  {failure.outlet:{outlet_width}} {failure.stage:6} {failure.reason or '-':16} "
+            f"{failure.id:>6}  {fit(failure.outlet, outlet_width)} {failure.stage:6} {failure.reason or '-':16} "
             f"{failure.attempts:>8}  "
             f"{_time(failure.first_failed_at)}  {_time(failure.last_failed_at)}  {state_of(failure)}"
         )

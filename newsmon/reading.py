@@ -22,6 +22,7 @@ _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 NO_STORY_YET = "not assigned yet (new articles get one when stored, older ones from the maintenance)"
 NO_EVENT_YET = "not assigned yet (the maintenance gives articles their events: newsmon maintenance)"
 MIN_NAME_WIDTH = 10  # newsmon status shows the outlets' names if the terminal has this many columns left for them
+STATUS_COLUMNS_WIDTH = 2 + 8 + 2 + 16 + 2 + 7 + 2 + 7 + 2 + 8 + 2 + 8 + 2  # status_lines' columns between key and name
 CSV_COLUMNS = ("id", "published_at", "outlet", "outlet_name", "un_level", "title", "snippet", "url", "score")
 
 
@@ -98,32 +99,36 @@ def status_lines(outlets: Sequence[OutletSummary], feeds: Sequence[dict[str, Any
     if not outlets:
         yield "no articles yet: newsmon run polls the outlets, newsmon import takes in archives"
     else:
-        key_width = max(6, *(len(outlet.outlet) for outlet in outlets))
-        head = (f"{'OUTLET':{key_width}}  {'ARTICLES':>8}  {'NEWEST':16}  {'UN CORE':>7}  {'MENTION':>7}  "
-                f"{'FAILED':>8}  {'GIVEN UP':>8}  ")
-        name_width = columns - len(head)  # the names only where they fit: the keys are what --outlet takes
-        yield (head + ("NAME" if name_width >= MIN_NAME_WIDTH else "")).rstrip()
+        key_width = max([6, *(display_width(outlet.outlet) for outlet in outlets)])
+        name_width = columns - key_width - STATUS_COLUMNS_WIDTH  # names only where they fit: --outlet takes the keys
+
+        def row(key: str, cells: tuple[str, ...], name: str = "") -> str:
+            articles, newest, core, mention, failed, given_up = cells
+            shown = fit(name, name_width) if name and name_width >= MIN_NAME_WIDTH else ""
+            return (f"{fit(key, key_width)}  {articles:>8}  {newest:16}  {core:>7}  {mention:>7}  {failed:>8}  "
+                    f"{given_up:>8}  {shown}").rstrip()
+
+        yield row("OUTLET", ("ARTICLES", "NEWEST", "UN CORE", "MENTION", "FAILED", "GIVEN UP"), "NAME")
         for outlet in outlets:
-            yield (f"{outlet.outlet:{key_width}}  {outlet.articles:>8,}  "
-                   f"{local_time(outlet.newest) if outlet.newest else '-':16}  {outlet.un_core:>7,}  "
-                   f"{outlet.un_mention:>7,}  {outlet.failing:>8,}  {outlet.given_up:>8,}  "
-                   + (fit(outlet.outlet_name, name_width) if name_width >= MIN_NAME_WIDTH else "")).rstrip()
+            counts = (outlet.un_core, outlet.un_mention, outlet.failing, outlet.given_up)
+            newest = local_time(outlet.newest) if outlet.newest else "-"
+            yield row(outlet.outlet, (f"{outlet.articles:,}", newest, *(f"{count:,}" for count in counts)),
+                      outlet.outlet_name)
         totals = [sum(getattr(outlet, field) for outlet in outlets)
                   for field in ("articles", "un_core", "un_mention", "failing", "given_up")]
-        yield (f"{'total':{key_width}}  {totals[0]:>8,}  {len(outlets):>2} outlets{'':5}  {totals[1]:>7,}  "
-               f"{totals[2]:>7,}  {totals[3]:>8,}  {totals[4]:>8,}")
+        yield row("total", (f"{totals[0]:,}", f"{len(outlets)} outlets", *(f"{total:,}" for total in totals[1:])))
     if not feeds:
         return
-    key_width = max(4, *(len(feed["outlet"]) for feed in feeds))
+    key_width = max([4, *(display_width(feed["outlet"]) for feed in feeds)])
     yield ""
-    yield f"{'FEED':{key_width}}  {'LAST SUCCESS':16}  STATE, URL"
+    yield f"{fit('FEED', key_width)}  {'LAST SUCCESS':16}  STATE, URL"
     for feed in feeds:
         errors = feed["consecutive_errors"]
         state = "ok" if not errors else f"{errors} errors: {feed['last_error']}"
         if feed["next_poll_at"]:  # on its back-off
             state += f"; next poll {local_time(feed['next_poll_at'])}"
         last = local_time(feed["last_success_at"]) if feed["last_success_at"] else "never"
-        yield f"{feed['outlet']:{key_width}}  {last:16}  {state}"
+        yield f"{fit(feed['outlet'], key_width)}  {last:16}  {state}"
         yield f"{'':{key_width}}  {'':16}  {feed['url']}"
 
 
