@@ -92,7 +92,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="for preview: articles published from: an age (12h, 7d, 2w) or a date; default 7d")
     cmd.add_argument("--format", dest="fmt", choices=["table", "json"], default="table", help="for preview")
     cmd.add_argument("--status", choices=["pending", "failed", "sent"], help="for list: only these")
-    cmd.add_argument("--limit", type=int, default=50, help="for list: at most this many, the newest (default 50)")
+    cmd.add_argument("--limit", type=_whole_number(1), default=50,
+                     help="for list: at most this many, the newest (default 50)")
     cmd.set_defaults(handler=cmd_alerts)
 
     cmd = sub.add_parser("un", help="UN relevance: why an article got its level; rescore after a lexicon change")
@@ -164,7 +165,8 @@ def _parser() -> argparse.ArgumentParser:
     cmd.add_argument("--stage", choices=["live", "import"], help="list: only live polling's, or only imports'")
     cmd.add_argument("--given-up", action="store_true", help="list: only the ones given up")
     cmd.add_argument("--all", action="store_true", help="list: the dismissed ones too")
-    cmd.add_argument("--limit", type=int, default=50, help="list: at most this many, the latest failed (default 50)")
+    cmd.add_argument("--limit", type=_whole_number(1), default=50,
+                     help="list: at most this many, the latest failed (default 50)")
     cmd.set_defaults(handler=cmd_failures)
     return ap
 
@@ -617,8 +619,7 @@ def cmd_search(args) -> int:
         print(f"newsmon search: {error}", file=sys.stderr)
         return 2
     with connect() as connection:
-        if unknown := _unknown_outlet(connection, args.outlet):
-            print(f"newsmon search: {unknown}", file=sys.stderr)
+        if not _resolve_outlet(connection, args, "search"):
             return 2
         found = search_articles(connection, query, _article_filter(args), args.limit)
     if args.fmt == "json":
@@ -649,8 +650,7 @@ def cmd_export(args) -> int:
     if isinstance(sys.stdout, io.TextIOWrapper):  # UTF-8 whatever the locale; CSV's line ends as written
         sys.stdout.reconfigure(encoding="utf-8", newline="")
     with connect() as connection:
-        if unknown := _unknown_outlet(connection, args.outlet):
-            print(f"newsmon export: {unknown}", file=sys.stderr)
+        if not _resolve_outlet(connection, args, "export"):
             return 2
         with exported_articles(connection, query, _article_filter(args), args.limit) as (columns, batches):
             written = exports.export(args.fmt, columns, batches, args.output, sys.stdout)
@@ -708,18 +708,24 @@ def _article_filter(args):
     """The ArticleFilter of newsmon search's or export's options (_add_filter_arguments)."""
     from newsmon.storage.search import ArticleFilter
 
-    outlet = args.outlet.casefold() if args.outlet else None  # outlet keys are lower case
-    return ArticleFilter(outlet=outlet, since=args.since, until=args.until, un=args.un, body=args.body)
+    return ArticleFilter(outlet=args.outlet, since=args.since, until=args.until, un=args.un, body=args.body)
 
 
-def _unknown_outlet(connection, outlet: str | None) -> str | None:
-    """What is wrong with an --outlet that names no outlet of this database (a name instead of a key, a typo); None
-    when it is one, or not given."""
+def _resolve_outlet(connection, args, command: str) -> bool:
+    """Make args.outlet the key this database stores for it (--outlet BBC is bbc); False, the error printed, when it
+    names no outlet the database knows (a name instead of a key, a typo)."""
     from newsmon.storage.search import outlet_keys
 
-    if outlet is None or outlet.casefold() in (keys := outlet_keys(connection)):
-        return None
-    return f"no outlet {outlet!r} in this database; its outlets: {', '.join(keys) or 'none yet'}"
+    if args.outlet is None:
+        return True
+    keys = outlet_keys(connection)
+    matching = [key for key in keys if key.casefold() == args.outlet.casefold()]
+    if matching:
+        args.outlet = args.outlet if args.outlet in matching else matching[0]
+        return True
+    known = ", ".join(keys) or "none yet"
+    print(f"newsmon {command}: no outlet {args.outlet!r} in this database; its outlets: {known}", file=sys.stderr)
+    return False
 
 
 def _moment(text: str):
@@ -736,6 +742,11 @@ def cmd_failures(args) -> int:
     from newsmon import failures
 
     if args.action == "list":
+        from newsmon.storage.connect import connect
+
+        with connect() as connection:
+            if not _resolve_outlet(connection, args, "failures list"):
+                return 2
         found = failures.list_failures(outlet=args.outlet, stage=args.stage, given_up=args.given_up,
                                        dismissed=args.all, limit=args.limit)
         print("\n".join(failures.failure_lines(found)) if found else "no failures")

@@ -26,9 +26,9 @@ class OutletSummary(NamedTuple):
 
 
 def outlet_summaries(connection: psycopg.Connection) -> list[OutletSummary]:
-    """Per outlet with articles or open failures, by outlet key: articles, newest, UN levels, failures. Three reads
-    that index scans answer (on the corpus 10 + 30 ms; one join of articles and their relevance reads the whole
-    table, 90-230 ms)."""
+    """Per outlet with articles or open failures, by outlet key: articles, newest, UN levels, failures, and the
+    outlets' names. Index scans answer the counts (on the corpus 10 + 30 ms; one join of articles and their relevance
+    reads the whole table, 90-230 ms)."""
     articles = {outlet: (count, newest) for outlet, count, newest in connection.execute(
         "SELECT outlet, count(*), max(published_at) FILTER (WHERE published_at <= now()) FROM articles"
         " GROUP BY outlet")}
@@ -48,8 +48,10 @@ def outlet_summaries(connection: psycopg.Connection) -> list[OutletSummary]:
 
 
 def outlet_keys(connection: psycopg.Connection) -> list[str]:
-    """The keys of the outlets this database knows (every stored article's outlet is one), sorted."""
-    return [key for (key,) in connection.execute("SELECT outlet FROM sources ORDER BY outlet")]
+    """The keys of the outlets this database knows, sorted: its sources (every stored article's outlet is one) and
+    the outlets of failures."""
+    return [key for (key,) in connection.execute(
+        "SELECT outlet FROM sources UNION SELECT DISTINCT outlet FROM item_failures ORDER BY outlet")]
 
 
 def feed_rows(connection: psycopg.Connection) -> list[dict[str, Any]]:

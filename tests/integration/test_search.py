@@ -1,6 +1,7 @@
 """Search on a real PostgreSQL: the archive sample imported (../shared/corpus/archive-sample), and small stored sets
 for ranking, English phrases, the migration and `newsmon show`'s reading of one article."""
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -194,3 +195,21 @@ def test_an_edited_article_reads_with_its_revisions_and_finds_by_its_new_text_on
     text = article_text(article)
     assert text.startswith("安理会表决\n") and "revisions  1: earlier texts replaced " in text
     assert "UN         not scored yet" in text and text.rstrip().endswith("安理会表决停火决议。")
+
+
+def test_an_outlet_is_named_by_its_key_in_any_case_and_an_unknown_one_is_refused(db, capsys):
+    from newsmon.cli import main
+    from newsmon.storage.feeds import ensure_source
+
+    mine = store(db, "联合国开会", ["联合国开会。"], "mine", outlet="MyNews")  # newsmon import --outlet MyNews
+    with session(db) as s:
+        ensure_source(s, "MyNews", "My News", "generic", "UTC")
+    for given in ("MyNews", "mynews", "MYNEWS"):
+        assert main(["search", "联合国", "--outlet", given, "--format", "json"]) == 0
+        assert json.loads(capsys.readouterr().out)["id"] == mine
+    assert main(["failures", "list", "--outlet", "mynews"]) == 0 and capsys.readouterr().out == "no failures\n"
+    for command in (["search", "联合国"], ["export"], ["failures", "list"]):
+        assert main([*command, "--outlet", "My News"]) == 2
+        error = capsys.readouterr().err
+        named = "failures list" if command[0] == "failures" else command[0]
+        assert error == f"newsmon {named}: no outlet 'My News' in this database; its outlets: MyNews\n"
