@@ -19,28 +19,47 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     args = parser.parse_args(argv)
-    if not args.demo:
-        return _handle(args)
     command = " ".join(filter(None, [args.command, getattr(args, "action", None)]))
+    if not args.demo:
+        return _handle(args, command)
     if command not in READS_THE_DEMO:
         parser.error(f"--demo reads the demo's database: with {', '.join(READS_THE_DEMO)}; not with {command}")
     from newsmon import settings
 
-    with settings.use(settings.current().demo()):
-        return _handle(args)
+    demo = settings.current().demo()
+    if not demo.pgdata.exists():
+        print(f"newsmon --demo: no demo yet in {demo.home}: run newsmon demo (make demo) first", file=sys.stderr)
+        return 2
+    with settings.use(demo):
+        return _handle(args, command)
 
 
-def _handle(args) -> int:
+def _handle(args, command: str) -> int:
     try:
         code = args.handler(args) or 0
         sys.stdout.flush()  # here, not at exit, where a closed pipe can no longer be caught
         return code
-    except BrokenPipeError:  # the reader had enough (| head): stop quietly, nothing left to write to
+    except BrokenPipeError:
+        if not _stdout_gone():  # another pipe broke (a socket, a child process): a real error
+            raise
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+        if command in READS_THE_DEMO:  # the reader had enough (| head): a reading command is done
+            return 0
+        print(f"newsmon {command}: output cut short: its reader went away", file=sys.stderr)
+        return 1
 
 
-# what `newsmon --demo ...` may run: reading the demo's database, nothing that fetches or sends
+def _stdout_gone() -> bool:
+    """Whether standard output is a pipe whose reader has closed it (poll reports an error on its end)."""
+    import select
+
+    poller = select.poll()
+    poller.register(sys.stdout.fileno(), select.POLLOUT)
+    return any(events & select.POLLERR for _, events in poller.poll(0))
+
+
+# the commands that only read: what `newsmon --demo ...` may run (nothing that fetches or sends), and those that end
+# quietly when the reader of their output goes away
 READS_THE_DEMO = ("status", "search", "show", "story", "export", "failures list", "alerts list", "un explain",
                   "db url", "db shell", "db status")
 

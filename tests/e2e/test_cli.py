@@ -51,6 +51,21 @@ def test_import_fast_path_prints_an_accounted_summary_and_a_second_run_adds_noth
     assert "new        0" in second.stdout and "duplicates 3" in second.stdout
 
 
+@pytest.mark.skipif(not SAMPLE.exists(), reason="needs ../shared beside the checkout")
+def test_a_command_that_is_not_only_reading_says_when_its_output_was_cut():
+    post = next(SAMPLE.rglob("*.md"))
+    cut = subprocess.run(f"{sys.executable} -m newsmon.cli parse '{post}' | true; echo ${{PIPESTATUS[0]}}", shell=True,
+                         executable="/bin/bash", cwd=ROOT, capture_output=True, text=True)
+    assert (cut.stdout, cut.stderr) == ("1\n", "newsmon parse: output cut short: its reader went away\n")
+
+
+def test_demo_option_before_any_demo_says_to_run_one_and_starts_no_database(tmp_path):
+    result = newsmon("--demo", "status", env={**os.environ, "NEWSMON_HOME": str(tmp_path)})
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == f"newsmon --demo: no demo yet in {tmp_path / 'demo'}: run newsmon demo (make demo) first\n"
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_newsmon_alone_prints_what_it_can_do():
     result = newsmon()
     assert result.returncode == 2 and result.stdout.startswith("usage: newsmon")
