@@ -17,6 +17,7 @@ from newsmon.storage.search import Hit, OutletSummary, StoryArticle
 
 _ARCHIVE_STAMP = re.compile(r"<!--\d+-->")  # parsers.base.archive_published's published_raw
 _ENCODED_NON_ASCII = re.compile(r"(?:%[89A-Fa-f][0-9A-Fa-f])+")
+_FILLERS = frozenset("\u115f\u1160\u3164\uffa0")  # Hangul fillers: letters that show as nothing
 _AGO = re.compile(r"(\d+)\s*([hdw])")
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 NO_STORY_YET = "not assigned yet (new articles get one when stored, older ones from the maintenance)"
@@ -43,15 +44,23 @@ def local_time(value: datetime | None, zone_named: bool = False) -> str:
 
 
 def readable_url(url: str) -> str:
-    """A URL as a browser's address bar shows it: percent-encoded UTF-8 (a Chinese slug) decoded, all else as it is
-    (%2F, %3F, %20, and bytes that are not UTF-8 or decode to spaces or controls), so it opens the same page."""
+    """A URL as a browser's address bar shows it: percent-encoded letters, marks and digits of UTF-8 (a Chinese slug)
+    decoded, all else kept as it is: %2F, %3F, %20, bytes that are not UTF-8, and punctuation, symbols and invisible
+    fillers, where a terminal would end the link or a reader would see a delimiter. It opens the same page."""
 
     def decoded(match: re.Match[str]) -> str:
+        encoded = match[0]
         try:
-            text = unquote_to_bytes(match[0]).decode("utf-8")
+            text = unquote_to_bytes(encoded).decode("utf-8")
         except UnicodeDecodeError:
-            return match[0]
-        return match[0] if any(c.isspace() or unicodedata.category(c)[0] == "C" for c in text) else text
+            return encoded
+        shown, at = [], 0
+        for character in text:
+            width = 3 * len(character.encode("utf-8"))  # "%XX" per byte
+            readable = unicodedata.category(character)[0] in "LMN" and character not in _FILLERS
+            shown.append(character if readable else encoded[at:at + width])
+            at += width
+        return "".join(shown)
 
     return _ENCODED_NON_ASCII.sub(decoded, url)
 

@@ -147,7 +147,8 @@ def test_status_without_articles_says_how_to_get_some():
 def test_urls_are_shown_with_their_chinese_decoded_and_reserved_characters_kept_encoded():
     dw = ("https://www.dw.com/zh/%E8%81%94%E5%90%88%E5%9B%BD%E5%AE%89%E7%90%86%E4%BC%9A%E2%80%9C%E6%96%B0%E5%86%A0"
           "%E2%80%9C/a-54024527")
-    assert readable_url(dw) == "https://www.dw.com/zh/联合国安理会“新冠“/a-54024527"
+    assert readable_url(dw) == "https://www.dw.com/zh/联合国安理会%E2%80%9C新冠%E2%80%9C/a-54024527"  # “ kept
+    assert readable_url("https://x.org/%EF%BC%8F%E3%85%A4%e4%b8%ad") == "https://x.org/%EF%BC%8F%E3%85%A4中"  # ／, ㅤ
     assert readable_url("https://x.org/a%2Fb%20c%3F?q=%E4%B8%AD") == "https://x.org/a%2Fb%20c%3F?q=中"
     assert readable_url("https://x.org/%E3%80%80%FF%E4") == "https://x.org/%E3%80%80%FF%E4"  # U+3000, not UTF-8
     assert readable_url("https://x.org/%e4%b8%ad%E4%B8") == "https://x.org/%e4%b8%ad%E4%B8"  # a cut sequence: kept
