@@ -29,6 +29,14 @@ def record_item_failure(
     """Remember a failed item (and what it was made from), counting attempts. A resolved one is reopened as a new
     failure (attempts from 1, no longer dismissed). With a policy (live polling), the next attempt is scheduled or
     the item given up; without one (imports), it waits for a retry by hand."""
+    if stage == Stage.IMPORT:
+        # an import failure is its post's, whatever outlet it was counted under before (an unreadable post was
+        # 'unknown' until its folder named the outlet): it moves here rather than become a second failure of the post
+        session.connection().execute(sa.text(
+            "UPDATE item_failures SET outlet = :outlet WHERE id = (SELECT min(id) FROM item_failures"
+            " WHERE stage = 'import' AND item_key = :key AND outlet <> :outlet) AND NOT EXISTS"
+            " (SELECT FROM item_failures WHERE outlet = :outlet AND item_key = :key)"
+        ), {"outlet": outlet, "key": strip_nul(item_key)})
     values = strip_nul({"url": url, "stage": str(stage), "reason": reason and str(reason), "error": error})
     values |= {"last_failed_at": sa.func.now(), "resolved_at": None}
     if (raw_packed := packed(raw)) is not None:

@@ -232,3 +232,15 @@ def test_import_failures_are_listed_and_retried_by_hand_through_the_import(db, t
     with session(db) as s:
         assert s.exec(select(Article.title)).one() == "安理会通过决议"
     assert newsmon(capsys, "failures", "list", "--all")[1].strip() == "no failures"
+
+
+def test_an_import_failure_counted_under_another_outlet_before_moves_to_the_one_its_post_now_has(db):
+    with session(db) as s:  # stored before its folder named the outlet
+        record_item_failure(s, "unknown", "_posts/德国之声/1.md", None, Stage.IMPORT, "no link", None, Reason.NO_LINK)
+    with session(db) as s:
+        record_item_failure(s, "dw", "_posts/德国之声/1.md", None, Stage.IMPORT, "no link", None, Reason.NO_LINK)
+        record_item_failure(s, "bbc", "live-item", None, Stage.PAGE, "HTTP 404", None, Reason.FETCH)
+        record_item_failure(s, "voa", "live-item", None, Stage.PAGE, "HTTP 404", None, Reason.FETCH)  # live: per outlet
+    with session(db) as s:
+        rows = sorted((f.outlet, f.item_key, f.attempts) for f in s.exec(select(ItemFailure)))
+    assert rows == [("bbc", "live-item", 1), ("dw", "_posts/德国之声/1.md", 2), ("voa", "live-item", 1)]
