@@ -243,15 +243,16 @@ def cmd_demo(args) -> int:
 
 
 def _program() -> str:
-    """How to run newsmon from here: its name when it is on PATH, else the script beside this Python (a virtualenv
-    not activated: make demo's)."""
+    """How to run this newsmon from here: its name when PATH finds this one, else the script beside this Python (a
+    virtualenv not activated: make demo's), else the module."""
     import shutil
 
-    if shutil.which("newsmon"):
-        return "newsmon"
     script = Path(sys.executable).with_name("newsmon")
     if not script.exists():
         return f"{sys.executable} -m newsmon.cli"
+    on_path = shutil.which("newsmon")
+    if on_path and Path(on_path).resolve() == script.resolve():
+        return "newsmon"
     relative = os.path.relpath(script)
     return str(script) if relative.startswith("..") else relative
 

@@ -291,8 +291,8 @@ class Stack:
             if postmaster is None:
                 return Health("postgresql", None, False, f"not running ({self.database.pgdata})")
             pid, url = postmaster.pid, postmaster.url("postgres")
-            where = "embedded, " + ("kept up by newsmon up" if self.database.kept()
-                                    else f"stops after {self.settings.db_idle_minutes:g} idle minutes")
+            kept = self.database.kept()
+            where = "embedded, " + ("kept up by newsmon up" if kept else "its watchdog stops it when idle")
         try:
             with psycopg.connect(url, connect_timeout=5) as connection:
                 connection.execute("SELECT 1")
