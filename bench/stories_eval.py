@@ -1,6 +1,7 @@
 """Score newsmon.stories' near-duplicate detector on bench/labels/story_pairs.jsonl, and time its signatures.
 
     python bench/stories_eval.py [--corpus PATH] [--labels PATH] [--show N] [--speed-posts N] [--dev-only]
+                                 [--first-reading]
 
 Each labelled pair names two posts of ../shared/corpus/archive-2020h2.jsonl.gz by line (from 0); both are parsed as
 `newsmon parse` does (title and body paragraphs) and compared with `same_story`. Precision, recall and F1 of `same`
@@ -62,9 +63,12 @@ def main() -> None:
                     help="print N wrongly judged dev pairs with the detector's reason (test pairs: never)")
     ap.add_argument("--speed-posts", type=int, default=2000)
     ap.add_argument("--dev-only", action="store_true", help="print nothing about test pairs (while tuning)")
+    ap.add_argument("--first-reading", action="store_true",
+                    help="rounds 1-2's pairs by their first reader's labels, not the two later readers' (first_read)")
     args = ap.parse_args()
     with open(args.labels, encoding="utf-8") as lines:
-        rows = [row for row in map(json.loads, lines) if not (args.dev_only and row["split"] == "test")]
+        rows = [row | row["first_read"] if args.first_reading and "first_read" in row else row
+                for row in map(json.loads, lines) if not (args.dev_only and row["split"] == "test")]
     posts = read_posts(Path(args.corpus), {r["a"] for r in rows} | {r["b"] for r in rows}, args.speed_posts)
     missing = [r["id"] for r in rows if r["a"] not in posts or r["b"] not in posts]
     assert not missing, f"pairs whose posts do not parse: {missing}"
