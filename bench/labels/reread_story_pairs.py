@@ -3,6 +3,8 @@ round 3's pairs have, and print how the readings agree with each other and with 
 
     python bench/labels/reread_story_pairs.py story_pairs.jsonl story_pairs_rereads.jsonl > story_pairs.new.jsonl
 
+(on its own output too: the first reading is kept, the output is the same)
+
 story_pairs_rereads.jsonl holds every reading (id, reader, label, confidence, note): two readers per pair, blind to
 each other, to the detector and to the first label, given story_rules.md and the two parsed texts (written as round
 3's were); where they disagreed a third reader, shown both readings but neither the detector nor the first label,
@@ -44,12 +46,13 @@ def main() -> None:
         blind.append((first["label"], second["label"]))
         decided = first if first["label"] == second["label"] else next(
             r for r in reads[row["id"]] if r["reader"] == "adjudicator")
-        against_first[(row["label"], decided["label"])] += 1
+        # the first reading, also when the input is this script's own output
+        first_read = row.get("first_read") or {"label": row["label"], "kind": row["kind"], "note": row["note"]}
+        against_first[(first_read["label"], decided["label"])] += 1
         reread = {
             "label": decided["label"], "kind": kind(decided["label"], decided["note"], posts[row["a"]],
                                                    posts[row["b"]], t2s),
-            "note": decided["note"], "reads": [first["label"], second["label"]],
-            "first_read": {"label": row["label"], "kind": row["kind"], "note": row["note"]},
+            "note": decided["note"], "reads": [first["label"], second["label"]], "first_read": first_read,
         }
         print(json.dumps(row | reread, ensure_ascii=False))
     agreed = sum(x == y for x, y in blind)
