@@ -60,7 +60,7 @@ def main() -> None:
     atexit.register(remove_scratch, scratch)
     for size in (int(s) for s in args.sizes.split(",")):
         home = scratch / f"home-{size}"
-        _, report, _ = import_fresh(first_posts(args.corpus, size, scratch / f"first-{size}.jsonl"), home)
+        _, report, _, _ = import_fresh(first_posts(args.corpus, size, scratch / f"first-{size}.jsonl"), home)
         print(f"{size:,} posts: {report.new:,} articles")
         for fmt in FORMATS:
             output = scratch / f"export-{size}.{fmt}"

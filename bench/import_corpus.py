@@ -4,10 +4,10 @@
 
 For each size (0 = the whole corpus) the first N posts are imported, by the same code as
 `newsmon import --no-prefect`, into a new embedded PostgreSQL: wall time, posts/s, per-post cost, the outcome
-counts, and the time per 10k posts along the way (flat = cost does not grow with the table). Then peak RSS
-(this process and its worker processes; the PostgreSQL server is a separate process), and the extraction-only
-comparison with trafilatura's `extract` on the same posts (the whole corpus unless --trafilatura-posts N), one
-process each.
+counts, the CPU per post of the parse workers, this process and the server (where the time goes), and the time per
+10k posts along the way (flat = cost does not grow with the table). Then peak RSS (this process and its worker
+processes; the PostgreSQL server is a separate process), and the extraction-only comparison with trafilatura's
+`extract` on the same posts (the whole corpus unless --trafilatura-posts N), one process each.
 Targets (issue 3): whole corpus < 3 min on 2 cores, peak RSS < 1 GB, full/1k per-post cost < 1.3, at least 3x
 trafilatura's throughput.
 """
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import contextlib
 import gzip
 import json
 import os
@@ -39,7 +40,9 @@ def first_posts(corpus: Path, count: int, target: Path) -> Path:
     return target
 
 
-def import_fresh(path: Path, home: Path) -> tuple[float, object, list[float]]:
+def import_fresh(path: Path, home: Path) -> tuple[float, object, list[float], dict[str, float]]:
+    """Import into a new database under home: seconds, the report, the seconds at each 10,000 posts, and the CPU
+    seconds of the import's three parts (parse workers, this process, the PostgreSQL server)."""
     from newsmon import settings
     from newsmon.imports import import_archives
     from newsmon.storage.engine import get_engine, upgrade
@@ -49,6 +52,7 @@ def import_fresh(path: Path, home: Path) -> tuple[float, object, list[float]]:
         engine = get_engine()
     upgrade(engine)
     marks: list[float] = []
+    before = cpu_seconds(home)
     started = time.perf_counter()
 
     def progress(progress) -> None:
@@ -56,7 +60,27 @@ def import_fresh(path: Path, home: Path) -> tuple[float, object, list[float]]:
             marks.append(time.perf_counter() - started)
 
     report = import_archives([str(path)], engine=engine, on_progress=progress)
-    return time.perf_counter() - started, report, marks
+    seconds = time.perf_counter() - started
+    return seconds, report, marks, {part: used - before[part] for part, used in cpu_seconds(home).items()}
+
+
+def cpu_seconds(home: Path) -> dict[str, float]:
+    """CPU seconds used so far by the parse workers (this process's ended children), this process, and the embedded
+    server of home (the postmaster, the backends it has reaped and those alive)."""
+    import psutil
+
+    from newsmon.storage.server import EmbeddedServer
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    server = 0.0
+    if (postmaster := EmbeddedServer(home).running()) is not None:
+        process = psutil.Process(postmaster.pid)
+        times = process.cpu_times()
+        server = times.user + times.system + times.children_user + times.children_system
+        for backend in process.children():
+            with contextlib.suppress(psutil.Error):  # a backend may end meanwhile: then it is counted above next time
+                server += sum(backend.cpu_times()[:2])
+    return {"workers": children.ru_utime + children.ru_stime, "main": own.ru_utime + own.ru_stime, "server": server}
 
 
 def extraction_speed(corpus: Path, count: int) -> tuple[float, float]:
@@ -113,12 +137,14 @@ def main() -> None:
     full_rate = None
     for size in (int(s) for s in args.sizes.split(",")):
         path = args.corpus if size == 0 else first_posts(args.corpus, size, scratch / f"first-{size}.jsonl")
-        seconds, report, marks = import_fresh(path, scratch / f"home-{size}")
+        seconds, report, marks, cpu = import_fresh(path, scratch / f"home-{size}")
         label = "full" if size == 0 else f"{size // 1000}k"
         per_post[label] = seconds / report.read * 1000
         print(f"{label:>5}: {report.read:,} posts in {seconds:.1f} s = {report.read / seconds:,.0f} posts/s, "
               f"{per_post[label]:.2f} ms/post; new {report.new:,}, duplicates {report.duplicates:,}, "
               f"revisions {report.revisions:,}, failed {report.failed:,}, accounted {report.accounted}")
+        print(f"       CPU ms/post: parse workers {cpu['workers'] / report.read * 1000:.2f}, main process "
+              f"{cpu['main'] / report.read * 1000:.2f}, PostgreSQL {cpu['server'] / report.read * 1000:.2f}")
         if marks:
             steps = [b - a for a, b in zip([0.0, *marks], marks, strict=False)]
             print(f"       s per 10k posts along the way: {', '.join(f'{s:.1f}' for s in steps)}"
