@@ -59,23 +59,45 @@ def kind(label: str, note: str, a: dict, b: dict, t2s: opencc.OpenCC) -> str:
     return "script-twin" if traditional[0] != traditional[1] else "copy"
 
 
+def readings(path: str) -> dict[int, list[dict]]:
+    """Every reading of a reads file (id, reader, label, confidence, note), by pair id."""
+    reads: dict[int, list[dict]] = defaultdict(list)
+    with open(path, encoding="utf-8") as lines:
+        for read in map(json.loads, lines):
+            reads[read["id"]].append(read)
+    return reads
+
+
+def decide(pair_reads: list[dict]) -> tuple[dict, dict, dict]:
+    """A pair's two blind readings and the reading that decides it: theirs when they agree, else the adjudicator's."""
+    first, second = [r for r in pair_reads if r["reader"] != "adjudicator"]
+    decided = first if first["label"] == second["label"] else next(
+        r for r in pair_reads if r["reader"] == "adjudicator")
+    return first, second, decided
+
+
+def agreement(blind: list[tuple[str, str]], read: str) -> str:
+    """How two readers' labels agree: on the label, and on the call of same or not, with Cohen's kappa."""
+    agreed = sum(x == y for x, y in blind)
+    same_or_not = [(x == "same", y == "same") for x, y in blind]
+    binary = sum(x == y for x, y in same_or_not)
+    return (f"{len(blind)} pairs {read}: the same label {agreed} ({agreed / len(blind):.0%}, kappa "
+            f"{kappa(blind):.2f}); the same call of same or not {binary} ({binary / len(blind):.0%}, kappa "
+            f"{kappa(same_or_not):.2f})")
+
+
 def main() -> None:
     with open(sys.argv[1], encoding="utf-8") as lines:
         drawn = [json.loads(line) for line in lines]
-    reads: dict[int, list[dict]] = defaultdict(list)
-    with open(sys.argv[2], encoding="utf-8") as lines:
-        for read in map(json.loads, lines):
-            reads[read["id"]].append(read)
+    reads = readings(sys.argv[2])
     wanted = {c["a"] for c in drawn} | {c["b"] for c in drawn}
     posts = read_posts(CORPUS, wanted, 0)
     t2s = opencc.OpenCC("t2s")
     blind = []
     for offset, c in enumerate(drawn):
         pair_id = FIRST_ID + offset
-        first, second = [r for r in reads[pair_id] if r["reader"] != "adjudicator"]
+        first, second, decided = decide(reads[pair_id])
         blind.append((first["label"], second["label"]))
-        decided = first if first["label"] == second["label"] else next(
-            r for r in reads[pair_id] if r["reader"] == "adjudicator")
         a, b = posts[c["a"]], posts[c["b"]]
         split = "test" if zlib.crc32(f"{c['a']}-{c['b']}".encode()) % 5 in (0, 1) else "dev"
         print(json.dumps({
@@ -84,12 +106,7 @@ def main() -> None:
             "a_outlet": a["outlet"], "b_outlet": b["outlet"], "a_title": a["title"], "b_title": b["title"],
             "a_path": a["path"], "b_path": b["path"], "note": decided["note"], "round": 3,
             "reads": [first["label"], second["label"]]}, ensure_ascii=False))
-    agreed = sum(x == y for x, y in blind)
-    same_or_not = [(x == "same", y == "same") for x, y in blind]
-    binary = sum(x == y for x, y in same_or_not)
-    print(f"{len(blind)} pairs read twice: the same label {agreed} ({agreed / len(blind):.0%}, kappa "
-          f"{kappa(blind):.2f}); the same call of same or not {binary} ({binary / len(blind):.0%}, kappa "
-          f"{kappa(same_or_not):.2f})", file=sys.stderr)
+    print(agreement(blind, "read twice"), file=sys.stderr)
 
 
 if __name__ == "__main__":

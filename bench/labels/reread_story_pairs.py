@@ -15,7 +15,7 @@ decided (reader "adjudicator"). A re-read line takes the decided label, its note
 
 import json
 import sys
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 import opencc
@@ -23,17 +23,14 @@ import opencc
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from bench.labels.merge_story_reads import CORPUS, kappa, kind  # noqa: E402
+from bench.labels.merge_story_reads import CORPUS, agreement, decide, kind, readings  # noqa: E402
 from bench.stories_eval import read_posts  # noqa: E402
 
 
 def main() -> None:
     with open(sys.argv[1], encoding="utf-8") as lines:
         rows = [json.loads(line) for line in lines]
-    reads: dict[int, list[dict]] = defaultdict(list)
-    with open(sys.argv[2], encoding="utf-8") as lines:
-        for read in map(json.loads, lines):
-            reads[read["id"]].append(read)
+    reads = readings(sys.argv[2])
     first_round = [row for row in rows if row.get("round") != 3]
     posts = read_posts(CORPUS, {r["a"] for r in first_round} | {r["b"] for r in first_round}, 0)
     t2s = opencc.OpenCC("t2s")
@@ -42,10 +39,8 @@ def main() -> None:
         if row.get("round") == 3:
             print(json.dumps(row, ensure_ascii=False))
             continue
-        first, second = [r for r in reads[row["id"]] if r["reader"] != "adjudicator"]
+        first, second, decided = decide(reads[row["id"]])
         blind.append((first["label"], second["label"]))
-        decided = first if first["label"] == second["label"] else next(
-            r for r in reads[row["id"]] if r["reader"] == "adjudicator")
         # the first reading, also when the input is this script's own output
         first_read = row.get("first_read") or {"label": row["label"], "kind": row["kind"], "note": row["note"]}
         against_first[(first_read["label"], decided["label"])] += 1
@@ -55,12 +50,7 @@ def main() -> None:
             "note": decided["note"], "reads": [first["label"], second["label"]], "first_read": first_read,
         }
         print(json.dumps(row | reread, ensure_ascii=False))
-    agreed = sum(x == y for x, y in blind)
-    same_or_not = [(x == "same", y == "same") for x, y in blind]
-    binary = sum(x == y for x, y in same_or_not)
-    print(f"{len(blind)} pairs read twice more: the same label {agreed} ({agreed / len(blind):.0%}, kappa "
-          f"{kappa(blind):.2f}); the same call of same or not {binary} ({binary / len(blind):.0%}, kappa "
-          f"{kappa(same_or_not):.2f})", file=sys.stderr)
+    print(agreement(blind, "read twice more"), file=sys.stderr)
     kept = sum(n for (was, now), n in against_first.items() if was == now)
     print(f"decided label = first reading's for {kept} of {len(blind)}; changed: " + ", ".join(
         f"{was} -> {now} {n}" for (was, now), n in sorted(against_first.items()) if was != now), file=sys.stderr)
