@@ -764,9 +764,10 @@ def cmd_failures(args) -> int:
     if args.action == "list":
         from newsmon.storage.connect import connect
 
-        with connect() as connection:
-            if not _resolve_outlet(connection, args, "failures list"):
-                return 2
+        if args.outlet is not None:  # a connection only to resolve one
+            with connect() as connection:
+                if not _resolve_outlet(connection, args, "failures list"):
+                    return 2
         found = failures.list_failures(outlet=args.outlet, stage=args.stage, given_up=args.given_up,
                                        dismissed=args.all, limit=args.limit)
         print("\n".join(failures.failure_lines(found)) if found else "no failures")
