@@ -23,7 +23,6 @@ _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 NO_STORY_YET = "not assigned yet (new articles get one when stored, older ones from the maintenance)"
 NO_EVENT_YET = "not assigned yet (the maintenance gives articles their events: newsmon maintenance)"
 MIN_NAME_WIDTH = 10  # newsmon status shows the outlets' names if the terminal has this many columns left for them
-STATUS_COLUMNS_WIDTH = 2 + 8 + 2 + 16 + 2 + 7 + 2 + 7 + 2 + 8 + 2 + 8 + 2  # status_lines' columns between key and name
 CSV_COLUMNS = ("id", "published_at", "outlet", "outlet_name", "un_level", "title", "snippet", "url", "score")
 
 
@@ -109,15 +108,21 @@ def status_lines(outlets: Sequence[OutletSummary], feeds: Sequence[dict[str, Any
         yield "no articles yet: newsmon run polls the outlets, newsmon import takes in archives"
     else:
         key_width = max([6, *(display_width(outlet.outlet) for outlet in outlets)])
-        name_width = columns - key_width - STATUS_COLUMNS_WIDTH  # names only where they fit: --outlet takes the keys
+
+        def columns_before_name(key: str, cells: tuple[str, ...]) -> str:
+            articles, newest, core, mention, failed, given_up = cells
+            return (f"{fit(key, key_width)}  {articles:>8}  {newest:16}  {core:>7}  {mention:>7}  {failed:>8}  "
+                    f"{given_up:>8}  ")
+
+        heads = ("ARTICLES", "NEWEST", "UN CORE", "MENTION", "FAILED", "GIVEN UP")
+        # names only where they fit: --outlet takes the keys
+        name_width = columns - display_width(columns_before_name("OUTLET", heads))
 
         def row(key: str, cells: tuple[str, ...], name: str = "") -> str:
-            articles, newest, core, mention, failed, given_up = cells
             shown = fit(name, name_width) if name and name_width >= MIN_NAME_WIDTH else ""
-            return (f"{fit(key, key_width)}  {articles:>8}  {newest:16}  {core:>7}  {mention:>7}  {failed:>8}  "
-                    f"{given_up:>8}  {shown}").rstrip()
+            return (columns_before_name(key, cells) + shown).rstrip()
 
-        yield row("OUTLET", ("ARTICLES", "NEWEST", "UN CORE", "MENTION", "FAILED", "GIVEN UP"), "NAME")
+        yield row("OUTLET", heads, "NAME")
         for outlet in outlets:
             counts = (outlet.un_core, outlet.un_mention, outlet.failing, outlet.given_up)
             newest = local_time(outlet.newest) if outlet.newest else "-"
